@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Main runs the command line and exits with its status; it is the only place
+// that exits.
+func Main() {
+	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// streams are a command's standard streams, so that tests see exactly what a
+// user sees.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// Run executes mysqlgen with args and returns the exit status: 0 on success,
+// 1 on any error, which is printed once, to stderr.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := streams{in: stdin, out: stdout, err: stderr}
+	cmd := newRootCommand(s)
+	cmd.SetArgs(args)
+	cmd.SetIn(stdin)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	if err := cmd.Execute(); err != nil {
+		var quiet errAlreadyReported
+		if !errors.As(err, &quiet) {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// errAlreadyReported is returned by commands that printed their own errors.
+type errAlreadyReported struct{ count int }
+
+func (e errAlreadyReported) Error() string { return fmt.Sprintf("%d error(s)", e.count) }
+
+func newRootCommand(s streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mysqlgen",
+		Short: "Render the Kubernetes manifests of a replicated MySQL cluster",
+		Long: `mysqlgen renders a replicated MySQL or MariaDB cluster (a StatefulSet whose
+ordinal 0 is the primary and whose other pods clone and replicate from it, with
+its Services and ConfigMaps) from a small YAML spec, without an operator.`,
+		Example: `  # the default cluster; create its Secret first
+  mysqlgen secret | kubectl apply -f -
+  mysqlgen render | kubectl apply -f -
+
+  # your own spec
+  mysqlgen init > cluster.yaml
+  mysqlgen validate -f cluster.yaml
+  mysqlgen render -f cluster.yaml | kubectl apply -f -`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newRenderCommand(s),
+		newValidateCommand(s),
+		newInitCommand(s),
+		newSecretCommand(s),
+		newVersionCommand(s),
+	)
+	return root
+}
+
+// writeAll writes a complete output at once, so that a failure part-way
+// never leaves half a stream in a pipe.
+func writeAll(w io.Writer, b *bytes.Buffer) error {
+	_, err := w.Write(b.Bytes())
+	return err
+}

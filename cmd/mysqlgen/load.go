@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/mysqlgen/mysqlgen/pkg/spec"
+)
+
+// loadClusters loads, defaults and validates the specs named by -f ('-' for
+// stdin, a directory for its *.yaml and *.yml files), or the default spec
+// when there are none. Every problem of every input is printed to stderr;
+// then the returned error says only how many there were.
+func loadClusters(s streams, files []string) ([]*spec.Document, error) {
+	var docs []*spec.Document
+	var problems []string
+	report := func(err error) {
+		var se *spec.Error
+		if errors.As(err, &se) {
+			problems = append(problems, strings.Split(se.Error(), "\n")...)
+			return
+		}
+		problems = append(problems, err.Error())
+	}
+	if len(files) == 0 {
+		d, err := spec.LoadDefault()
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	paths, err := expandPaths(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range paths {
+		loaded, err := loadPath(s, p)
+		if err != nil {
+			report(err)
+			continue
+		}
+		docs = append(docs, loaded...)
+	}
+	seen := map[string]string{}
+	for _, d := range docs {
+		spec.SetDefaults(d.Cluster)
+		if err := d.Annotate(spec.Validate(d.Cluster)); err != nil {
+			report(err)
+			continue
+		}
+		key := d.Cluster.Metadata.Namespace + "/" + d.Cluster.Metadata.Name
+		if prev, dup := seen[key]; dup {
+			report(fmt.Errorf("%s: metadata.name: Duplicate value: %q: also the name of a cluster in %s (in the same namespace)", d.Source, d.Cluster.Metadata.Name, prev))
+		}
+		seen[key] = d.Source
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(s.err, p)
+		}
+		return nil, errAlreadyReported{count: len(problems)}
+	}
+	return docs, nil
+}
+
+// expandPaths replaces each directory by its spec files in name order.
+func expandPaths(files []string) ([]string, error) {
+	var out []string
+	for _, f := range files {
+		if f == "-" {
+			out = append(out, f)
+			continue
+		}
+		info, err := os.Stat(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading spec: %w", err)
+		}
+		if !info.IsDir() {
+			out = append(out, f)
+			continue
+		}
+		entries, err := os.ReadDir(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading spec directory: %w", err)
+		}
+		var specs []string
+		for _, e := range entries {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				specs = append(specs, filepath.Join(f, e.Name()))
+			}
+		}
+		if len(specs) == 0 {
+			return nil, fmt.Errorf("%s: directory holds no .yaml or .yml spec", f)
+		}
+		slices.Sort(specs)
+		out = append(out, specs...)
+	}
+	return out, nil
+}
+
+func loadPath(s streams, p string) ([]*spec.Document, error) {
+	if p == "-" {
+		return spec.Load(s.in, "<stdin>")
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return spec.Load(io.Reader(f), p)
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"maps"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/pkg/spec"
+)
+
+// passwordLength gives about 190 bits from an alphabet of 62 characters that
+// need no quoting in SQL, shells or option files.
+const passwordLength = 32
+
+const passwordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+type secretFlags struct {
+	files []string
+}
+
+func newSecretCommand(s streams) *cobra.Command {
+	flags := &secretFlags{}
+	cmd := &cobra.Command{
+		Use:   "secret [-f spec.yaml]...",
+		Short: "Print a Secret with fresh random passwords for a quick start",
+		Long: `Secret prints, for each cluster, the Secret its spec.credentials.secretName
+names, holding new random passwords (crypto/rand) for root, replication and
+backup. It is the only command whose output differs on every run: apply it
+once, and keep it out of git. To manage passwords yourself, create the Secret
+with kubectl create secret generic instead (see mysqlgen init).`,
+		Example: `  mysqlgen secret | kubectl apply -f -
+  mysqlgen secret -f cluster.yaml | kubectl apply -f -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			docs, err := loadClusters(s, flags.files)
+			if err != nil {
+				return err
+			}
+			var objs []render.Object
+			for _, d := range docs {
+				secret, err := makeSecret(d.Cluster)
+				if err != nil {
+					return err
+				}
+				objs = append(objs, secret)
+			}
+			out, err := render.Encode(objs)
+			if err != nil {
+				return err
+			}
+			return writeAll(s.out, bytes.NewBuffer(out))
+		},
+	}
+	cmd.Flags().StringArrayVarP(&flags.files, "filename", "f", nil, "spec file, directory of specs, or - for stdin (repeatable)")
+	return cmd
+}
+
+func makeSecret(c *spec.MySQLCluster) (*corev1.Secret, error) {
+	data := map[string]string{}
+	for _, k := range spec.SecretKeys {
+		pw, err := randomPassword()
+		if err != nil {
+			return nil, fmt.Errorf("generating a password: %w", err)
+		}
+		data[k] = pw
+	}
+	return &corev1.Secret{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        c.Spec.Credentials.SecretName,
+			Namespace:   c.Metadata.Namespace,
+			Labels:      maps.Clone(c.Metadata.Labels),
+			Annotations: maps.Clone(c.Metadata.Annotations),
+		},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: data,
+	}, nil
+}
+
+func randomPassword() (string, error) {
+	// rand.Text would do, but its alphabet is fixed at base32; rejection
+	// sampling keeps every character equally likely.
+	out := make([]byte, 0, passwordLength)
+	buf := make([]byte, 64)
+	for len(out) < passwordLength {
+		if _, err := rand.Read(buf); err != nil {
+			return "", err
+		}
+		for _, b := range buf {
+			if int(b) < 256-256%len(passwordAlphabet) && len(out) < passwordLength {
+				out = append(out, passwordAlphabet[int(b)%len(passwordAlphabet)])
+			}
+		}
+	}
+	return string(out), nil
+}

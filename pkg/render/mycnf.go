@@ -1,0 +1,98 @@
+package render
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/mysqlgen/mysqlgen/pkg/spec"
+)
+
+// setting is one my.cnf line with the reason it has that value.
+type setting struct {
+	key, value, why string
+}
+
+// managedSettings are what replication and the scripts depend on; users
+// cannot override them (spec.ManagedSettings lists the same names).
+func managedSettings(c *cluster) []setting {
+	s := []setting{
+		{"datadir", pathDataDir, "cloned and bootstrapped by the scripts"},
+		{"socket", pathSocket, "shared with the sidecar and probes"},
+		{"pid-file", pathPID, ""},
+		{"port", fmt.Sprint(portMySQL), ""},
+		{"log-bin", "mysql-bin", "every member logs, so any can be cloned or promoted"},
+		{"binlog-format", "ROW", ""},
+		{"relay-log", "relay-bin", "a name that survives pod restarts"},
+	}
+	updates := "log-slave-updates"
+	if c.release.Dialect == spec.DialectMySQL80 || c.release.Dialect == spec.DialectMySQL84 {
+		updates = "log-replica-updates"
+	}
+	s = append(s, setting{updates, "ON", "replicas log what they apply"})
+	if *c.Spec.Replication.GTID && c.Spec.Flavor == spec.FlavorMySQL {
+		s = append(s,
+			setting{"gtid-mode", "ON", "spec.replication.gtid"},
+			setting{"enforce-gtid-consistency", "ON", "spec.replication.gtid"})
+	}
+	return s
+}
+
+// defaultSettings are good defaults that spec.config may override.
+func defaultSettings(c *cluster) []setting {
+	s := []setting{
+		{"skip-name-resolve", "ON", "peers connect by address; no DNS on the login path"},
+	}
+	if c.release.Dialect == spec.DialectMySQL57 {
+		// 5.7 keeps replication positions in files unless told otherwise;
+		// tables make them crash-safe together with relay-log-recovery.
+		s = append(s,
+			setting{"master-info-repository", "TABLE", "crash-safe replication"},
+			setting{"relay-log-info-repository", "TABLE", "crash-safe replication"})
+	}
+	if c.Spec.Flavor == spec.FlavorMariaDB && *c.Spec.Replication.GTID {
+		s = append(s, setting{"gtid-strict-mode", "ON", "replicas refuse out-of-order transactions"})
+	}
+	return s
+}
+
+// makeMyCnf renders the base my.cnf every member shares: managed settings,
+// then defaults, then spec.config, each block in sorted order. init-mysql
+// appends the pod's role file and server-id.
+func makeMyCnf(c *cluster) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# my.cnf of MySQLCluster %s (%s %s), rendered by mysqlgen.\n", c.Metadata.Name, c.Spec.Flavor, c.Spec.Version)
+	b.WriteString("# init-mysql appends primary.cnf or replica.cnf and server-id per pod.\n[mysqld]\n")
+	user := map[string]string{}
+	for k, v := range c.Spec.Config {
+		user[spec.NormalizeConfigKey(k)] = v
+	}
+	writeBlock := func(title string, settings []setting) {
+		if len(settings) == 0 {
+			return
+		}
+		slices.SortFunc(settings, func(a, b setting) int { return strings.Compare(a.key, b.key) })
+		fmt.Fprintf(&b, "\n# %s\n", title)
+		for _, s := range settings {
+			if s.why != "" {
+				fmt.Fprintf(&b, "# %s\n", s.why)
+			}
+			fmt.Fprintf(&b, "%s=%s\n", s.key, s.value)
+		}
+	}
+	writeBlock("Managed by mysqlgen; spec.config cannot override these.", managedSettings(c))
+	var defaults []setting
+	for _, s := range defaultSettings(c) {
+		if _, overridden := user[spec.NormalizeConfigKey(s.key)]; !overridden {
+			defaults = append(defaults, s)
+		}
+	}
+	writeBlock("Defaults; spec.config overrides these.", defaults)
+	var fromSpec []setting
+	for _, k := range slices.Sorted(maps.Keys(c.Spec.Config)) {
+		fromSpec = append(fromSpec, setting{key: k, value: c.Spec.Config[k]})
+	}
+	writeBlock("From spec.config.", fromSpec)
+	return b.String()
+}

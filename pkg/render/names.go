@@ -1,0 +1,75 @@
+package render
+
+// Names, ports and paths shared by the rendered objects, in one place. The
+// scripts receive every one of them through their environment (see env.go).
+const (
+	// Suffixes of object names; the StatefulSet and its headless Service
+	// carry the cluster's name itself.
+	configSuffix  = "-config"
+	scriptsSuffix = "-scripts"
+	readSuffix    = "-read"
+	primarySuffix = "-primary"
+
+	// Containers, as in the tutorial, so `kubectl logs -c` works the same.
+	containerInit   = "init-mysql"
+	containerClone  = "clone-mysql"
+	containerServer = "mysql"
+	containerBackup = "xtrabackup"
+
+	// Ports and their names (at most 15 characters).
+	portMySQL      = 3306
+	portBackup     = 3307
+	portNameMySQL  = "mysql"
+	portNameBackup = "backup"
+
+	// Volumes.
+	volumeData    = "data" // the claim template: PVCs are data-<name>-<ordinal>
+	volumeConfig  = "config"
+	volumeScripts = "scripts"
+	volumeSecret  = "credentials"
+	volumeConf    = "conf"
+	volumeRun     = "run"
+	volumeTmp     = "tmp"
+
+	// Mount paths. The data directory is data/ inside the volume so that the
+	// scripts can build it beside, on the same filesystem, and rename it.
+	pathDataRoot = "/var/lib/mysql"
+	pathConfig   = "/etc/mysqlgen/config"
+	pathConf     = "/etc/mysqlgen/conf"
+	pathSecret   = "/etc/mysqlgen/credentials"
+	pathScripts  = "/opt/mysqlgen/scripts"
+	pathRun      = "/run/mysqld"
+	pathTmp      = "/tmp"
+	pathSocket   = pathRun + "/mysqld.sock"
+	pathPID      = pathRun + "/mysqld.pid"
+	pathDataDir  = pathDataRoot + "/data"
+
+	// Files.
+	fileMyCnf = "my.cnf"
+
+	// Users the scripts create on the primary; replicas clone them.
+	userReplication = "replication"
+	userBackup      = "backup"
+
+	// The uid and gid of the mysql user in the server images; every
+	// container runs as it, since all of them touch the data directory.
+	mysqlUID = 999
+
+	// Pod template annotation with a digest of the ConfigMaps, so that a
+	// changed setting or script rolls the pods, as Helm users expect.
+	annotationConfigDigest = "mysqlgen.dev/config-digest"
+
+	// The StatefulSet controller's label with each pod's name.
+	labelPodName = "statefulset.kubernetes.io/pod-name"
+
+	// Label keys (Kubernetes' recommended labels).
+	labelName      = "app.kubernetes.io/name"
+	labelInstance  = "app.kubernetes.io/instance"
+	labelVersion   = "app.kubernetes.io/version"
+	labelComponent = "app.kubernetes.io/component"
+	labelPartOf    = "app.kubernetes.io/part-of"
+	labelManagedBy = "app.kubernetes.io/managed-by"
+
+	componentDatabase = "database"
+	managedBy         = "mysqlgen"
+)

@@ -1,0 +1,94 @@
+// Package render turns a defaulted, validated spec into typed Kubernetes
+// objects and encodes them as clean, deterministic YAML. It never reads files,
+// never defaults and never validates: pkg/spec has done all of that.
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/mysqlgen/mysqlgen/pkg/spec"
+)
+
+// Object is a typed Kubernetes object.
+type Object interface {
+	runtime.Object
+	metav1.Object
+}
+
+// cluster is a spec with what every object derives from it, computed once.
+type cluster struct {
+	*spec.MySQLCluster
+	release spec.Release
+}
+
+// Objects renders a cluster, defaulted and validated by pkg/spec, in a fixed
+// order: ConfigMaps, Services, StatefulSet.
+func Objects(c *spec.MySQLCluster) []Object {
+	release, _ := spec.LookupRelease(c.Spec.Flavor, c.Spec.Version)
+	cl := &cluster{MySQLCluster: c, release: release}
+	config := makeConfigConfigMap(cl)
+	scripts := makeScriptsConfigMap(cl)
+	return []Object{
+		config,
+		scripts,
+		makeHeadlessService(cl),
+		makeReadService(cl),
+		makePrimaryService(cl),
+		makeStatefulSet(cl, configDigest(config.Data, scripts.Data)),
+	}
+}
+
+func (c *cluster) name(suffix string) string { return c.Metadata.Name + suffix }
+
+// selectorLabels select the cluster's pods; they never change for the life of
+// a cluster, since a StatefulSet's selector is immutable.
+func (c *cluster) selectorLabels() map[string]string {
+	return map[string]string{
+		labelName:      c.Spec.Flavor,
+		labelInstance:  c.Metadata.Name,
+		labelComponent: componentDatabase,
+	}
+}
+
+// labels are the user's labels plus the recommended ones, on every object.
+func (c *cluster) labels() map[string]string {
+	l := maps.Clone(c.Metadata.Labels)
+	if l == nil {
+		l = map[string]string{}
+	}
+	maps.Copy(l, c.selectorLabels())
+	l[labelVersion] = c.Spec.Version
+	l[labelPartOf] = c.Metadata.Name
+	l[labelManagedBy] = managedBy
+	return l
+}
+
+// objectMeta is the metadata of every rendered object.
+func (c *cluster) objectMeta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name:        name,
+		Namespace:   c.Metadata.Namespace,
+		Labels:      c.labels(),
+		Annotations: maps.Clone(c.Metadata.Annotations),
+	}
+}
+
+// configDigest hashes ConfigMap data in sorted key order.
+func configDigest(data ...map[string]string) string {
+	h := sha256.New()
+	for _, d := range data {
+		for _, k := range slices.Sorted(maps.Keys(d)) {
+			h.Write([]byte(k))
+			h.Write([]byte{0})
+			h.Write([]byte(d[k]))
+			h.Write([]byte{0})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,129 @@
+package spec
+
+import "slices"
+
+// Flavors.
+const (
+	FlavorMySQL   = "mysql"
+	FlavorMariaDB = "mariadb"
+)
+
+// Dialects name the replication SQL a server speaks; the scripts map each to
+// its words (templates/common.sh).
+const (
+	DialectMySQL57 = "mysql57" // CHANGE MASTER TO, START SLAVE
+	DialectMySQL80 = "mysql80" // CHANGE REPLICATION SOURCE TO, START REPLICA (8.0.23+)
+	DialectMySQL84 = "mysql84" // as 8.0; the old words and RESET MASTER are gone
+	DialectMariaDB = "mariadb" // CHANGE MASTER TO, START SLAVE, MASTER_USE_GTID
+)
+
+// Release is one supported flavor and version: everything that differs
+// between servers lives in this one table.
+type Release struct {
+	Flavor  string
+	Version string
+	// Image is the default server image. It must hold bash and the server,
+	// client and bootstrap binaries the scripts call.
+	Image string
+	// BackupImage is the default image of clone-mysql and the sidecar. It
+	// must hold bash, socat, the client and a backup tool that can back up
+	// Image's server (XtraBackup backs up its own series only).
+	BackupImage string
+	// Dialect of the replication SQL.
+	Dialect string
+	// GTID is the default replication mode.
+	GTID bool
+	// BackupPrivileges are what the backup user is granted on *.*: what the
+	// backup tool needs and no more.
+	BackupPrivileges string
+}
+
+// Releases is the table of supported servers, in a fixed order. The images
+// run as uid/gid 999, the mysql user of the server images, which owns the
+// data directory; the Percona images' own user (1001) is overridden.
+var Releases = []Release{
+	{
+		Flavor: FlavorMySQL, Version: "5.7",
+		// docker-library/mysql 5.7/Dockerfile.oracle (5.7.44, the last 5.7,
+		// amd64 only): bash, mysqld, mysql; mysql user 999:999.
+		Image: "mysql:5.7.44",
+		// percona/percona-docker percona-xtradb-cluster-5.7/Dockerfile: the
+		// XtraBackup 2.4 image has no socat and no client, this one has
+		// percona-xtrabackup-24 (xtrabackup, xbstream), socat, mysql, bash.
+		BackupImage:      "percona/percona-xtradb-cluster:5.7",
+		Dialect:          DialectMySQL57,
+		GTID:             false,
+		BackupPrivileges: "RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+	},
+	{
+		Flavor: FlavorMySQL, Version: "8.0",
+		// docker-library/mysql 8.0/Dockerfile.oracle: bash, mysqld, mysql; 999:999.
+		Image: "mysql:8.0",
+		// percona/percona-docker percona-xtrabackup-8.0/Dockerfile: XtraBackup
+		// 8.0 (xtrabackup, xbstream), percona-server-client (mysql), socat.
+		BackupImage:      "percona/percona-xtrabackup:8.0",
+		Dialect:          DialectMySQL80,
+		GTID:             true,
+		BackupPrivileges: "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+	},
+	{
+		Flavor: FlavorMySQL, Version: "8.4",
+		// docker-library/mysql 8.4/Dockerfile.oracle: bash, mysqld, mysql; 999:999.
+		Image: "mysql:8.4",
+		// percona/percona-docker percona-xtrabackup-8.x/Dockerfile: XtraBackup
+		// 8.4 (xtrabackup, xbstream), percona-server-client 8.4 (mysql), socat.
+		// Its entrypoint's call-home is skipped: the containers set command.
+		BackupImage:      "percona/percona-xtrabackup:8.4",
+		Dialect:          DialectMySQL84,
+		GTID:             true,
+		BackupPrivileges: "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+	},
+	{
+		Flavor: FlavorMariaDB, Version: "10.11",
+		// MariaDB/mariadb-docker 10.11/Dockerfile: mariadb-server,
+		// mariadb-backup (mariadb-backup, mbstream) and socat in one image;
+		// bash, mariadbd, mariadb, mariadb-install-db; mysql user 999:999.
+		Image:            "mariadb:10.11",
+		BackupImage:      "mariadb:10.11",
+		Dialect:          DialectMariaDB,
+		GTID:             true,
+		BackupPrivileges: "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
+	},
+	{
+		Flavor: FlavorMariaDB, Version: "11.4",
+		// MariaDB/mariadb-docker 11.4/Dockerfile: as 10.11, without the mysql*
+		// names (moved to the -compat packages in 11.0), so the scripts call
+		// the mariadb* names only.
+		Image:            "mariadb:11.4",
+		BackupImage:      "mariadb:11.4",
+		Dialect:          DialectMariaDB,
+		GTID:             true,
+		BackupPrivileges: "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
+	},
+}
+
+// DefaultVersions is each flavor's default version: the newest LTS.
+var DefaultVersions = map[string]string{
+	FlavorMySQL:   "8.4",
+	FlavorMariaDB: "11.4",
+}
+
+// LookupRelease returns the release of a flavor and version.
+func LookupRelease(flavor, version string) (Release, bool) {
+	i := slices.IndexFunc(Releases, func(r Release) bool { return r.Flavor == flavor && r.Version == version })
+	if i < 0 {
+		return Release{}, false
+	}
+	return Releases[i], true
+}
+
+// Versions returns the supported versions of a flavor, in table order.
+func Versions(flavor string) []string {
+	var vs []string
+	for _, r := range Releases {
+		if r.Flavor == flavor {
+			vs = append(vs, r.Version)
+		}
+	}
+	return vs
+}

@@ -1,0 +1,248 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Limits of a cluster's shape.
+const (
+	// MaxReplicas: every replica streams the primary's binlog; beyond this a
+	// single primary is the wrong design.
+	MaxReplicas = 16
+	// MaxNameLength: the StatefulSet controller labels each pod with
+	// <name>-<10-character hash>, a label value of at most 63 characters.
+	MaxNameLength = 52
+	MaxLagLimit   = 86400
+)
+
+// ReservedLabelPrefix marks the labels mysqlgen sets itself; selectors
+// depend on them, so users may not set them.
+const ReservedLabelPrefix = "app.kubernetes.io/"
+
+var (
+	pullPolicies     = []string{"Always", "IfNotPresent", "Never"}
+	resourceNames    = []string{"cpu", "ephemeral-storage", "memory"}
+	configKeyRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	imageReferenceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:@-]*[a-zA-Z0-9._-]*$`)
+	configValueBadRE = regexp.MustCompile(`[\x00-\x1f\x7f]`)
+)
+
+// ManagedSettings are the [mysqld] settings replication and the scripts
+// depend on (normalised: lower case, '_' for '-', no loose- prefix), each
+// with the reason a user may not override it.
+var ManagedSettings = map[string]string{
+	"bind_address":             "every member must accept connections from its peers",
+	"binlog_format":            "replicas apply row-based events",
+	"datadir":                  "the scripts clone into and bootstrap this directory",
+	"enforce_gtid_consistency": "set from spec.replication.gtid",
+	"gtid_mode":                "set from spec.replication.gtid",
+	"log_bin":                  "every member writes a binary log, to serve clones and replicas",
+	"log_replica_updates":      "replicas log what they apply, so that any of them can be cloned",
+	"log_slave_updates":        "replicas log what they apply, so that any of them can be cloned",
+	"pid_file":                 "the scripts and probes find the server by it",
+	"port":                     "the Services and probes use port 3306",
+	"read_only":                "set by role: the primary writes, replicas do not",
+	"relay_log":                "relay logs must keep their names across pod restarts",
+	"relay_log_recovery":       "replicas refetch relay logs after a crash",
+	"server_id":                "derived from the pod ordinal",
+	"skip_grant_tables":        "it would disable authentication",
+	"skip_networking":          "replicas and clients connect over TCP",
+	"skip_replica_start":       "the sidecar starts replication after a clone",
+	"skip_slave_start":         "the sidecar starts replication after a clone",
+	"socket":                   "the containers share the server's socket",
+	"super_read_only":          "set by role: the primary writes, replicas do not",
+}
+
+// NormalizeConfigKey is the name a server sees: options are case-insensitive
+// for '-' and '_', and the loose- prefix only silences unknown options.
+func NormalizeConfigKey(k string) string {
+	k = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "-", "_")
+	return strings.TrimPrefix(k, "loose_")
+}
+
+// Validate reports every problem of a defaulted cluster at once.
+func Validate(c *MySQLCluster) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, validateMetadata(&c.Metadata, field.NewPath("metadata"))...)
+	specErrs := validateSpec(&c.Spec, field.NewPath("spec"))
+	// A Secret name derived from a bad cluster name repeats the name's error.
+	if len(errs) > 0 && c.Spec.Credentials.SecretName == c.Metadata.Name+SecretNameSuffix {
+		specErrs = slices.DeleteFunc(specErrs, func(e *field.Error) bool { return e.Field == "spec.credentials.secretName" })
+	}
+	errs = append(errs, specErrs...)
+	return errs
+}
+
+func validateMetadata(m *ObjectMeta, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch {
+	case m.Name == "":
+		errs = append(errs, field.Required(p.Child("name"), "the cluster's name"))
+	case len(m.Name) > MaxNameLength:
+		errs = append(errs, field.TooLong(p.Child("name"), m.Name, MaxNameLength))
+	default:
+		for _, msg := range validation.IsDNS1035Label(m.Name) {
+			errs = append(errs, field.Invalid(p.Child("name"), m.Name, msg))
+		}
+	}
+	if m.Namespace != "" {
+		for _, msg := range validation.IsDNS1123Label(m.Namespace) {
+			errs = append(errs, field.Invalid(p.Child("namespace"), m.Namespace, msg))
+		}
+	}
+	errs = append(errs, metav1validation.ValidateLabels(m.Labels, p.Child("labels"))...)
+	errs = append(errs, apivalidation.ValidateAnnotations(m.Annotations, p.Child("annotations"))...)
+	for _, k := range sortedKeys(m.Labels) {
+		if strings.HasPrefix(k, ReservedLabelPrefix) {
+			errs = append(errs, field.Forbidden(p.Child("labels").Key(k),
+				fmt.Sprintf("labels with the prefix %s are set by mysqlgen and select its pods", ReservedLabelPrefix)))
+		}
+	}
+	return errs
+}
+
+func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if r := *s.Replicas; r < 1 || r > MaxReplicas {
+		errs = append(errs, field.Invalid(p.Child("replicas"), r, fmt.Sprintf("must be between 1 and %d", MaxReplicas)))
+	}
+	switch versions := Versions(s.Flavor); {
+	case versions == nil:
+		errs = append(errs, field.NotSupported(p.Child("flavor"), s.Flavor, []string{FlavorMariaDB, FlavorMySQL}))
+	case !slices.Contains(versions, s.Version):
+		errs = append(errs, field.NotSupported(p.Child("version"), s.Version, versions))
+	}
+	// With no known release there are no default images to miss.
+	if _, known := LookupRelease(s.Flavor, s.Version); known || s.Image != "" {
+		errs = append(errs, validateImage(s.Image, p.Child("image"))...)
+	}
+	if _, known := LookupRelease(s.Flavor, s.Version); known || s.BackupImage != "" {
+		errs = append(errs, validateImage(s.BackupImage, p.Child("backupImage"))...)
+	}
+	if !slices.Contains(pullPolicies, s.ImagePullPolicy) {
+		errs = append(errs, field.NotSupported(p.Child("imagePullPolicy"), s.ImagePullPolicy, pullPolicies))
+	}
+	errs = append(errs, validatePositiveQuantity(s.Storage.Size, p.Child("storage", "size"))...)
+	if sc := s.Storage.StorageClassName; sc != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(sc) {
+			errs = append(errs, field.Invalid(p.Child("storage", "storageClassName"), sc, msg))
+		}
+	}
+	errs = append(errs, validateResources(&s.Resources, p.Child("resources"))...)
+	errs = append(errs, validateResources(&s.BackupResources, p.Child("backupResources"))...)
+	if n := s.Credentials.SecretName; n == "" {
+		errs = append(errs, field.Required(p.Child("credentials", "secretName"), "the Secret with the passwords"))
+	} else {
+		for _, msg := range validation.IsDNS1123Subdomain(n) {
+			errs = append(errs, field.Invalid(p.Child("credentials", "secretName"), n, msg))
+		}
+	}
+	errs = append(errs, validateConfig(s.Config, p.Child("config"))...)
+	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
+		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
+	}
+	return errs
+}
+
+func validateImage(image string, p *field.Path) field.ErrorList {
+	if image == "" {
+		return field.ErrorList{field.Required(p, "an image reference")}
+	}
+	if !imageReferenceRE.MatchString(image) {
+		return field.ErrorList{field.Invalid(p, image, "must be an image reference such as registry/repository:tag or repository@sha256:digest")}
+	}
+	return nil
+}
+
+func validatePositiveQuantity(v string, p *field.Path) field.ErrorList {
+	q, err := resource.ParseQuantity(v)
+	if err != nil {
+		return field.ErrorList{field.Invalid(p, v, "must be a quantity such as 10Gi or 500M")}
+	}
+	if q.Sign() <= 0 {
+		return field.ErrorList{field.Invalid(p, v, "must be greater than zero")}
+	}
+	return nil
+}
+
+func validateResources(r *Resources, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	parsed := map[string]map[string]resource.Quantity{}
+	for _, kind := range []string{"requests", "limits"} {
+		m := r.Requests
+		if kind == "limits" {
+			m = r.Limits
+		}
+		parsed[kind] = map[string]resource.Quantity{}
+		for _, name := range sortedKeys(m) {
+			fp := p.Child(kind).Key(name)
+			if !slices.Contains(resourceNames, name) {
+				errs = append(errs, field.NotSupported(fp, name, resourceNames))
+				continue
+			}
+			q, err := resource.ParseQuantity(m[name])
+			if err != nil {
+				errs = append(errs, field.Invalid(fp, m[name], "must be a quantity such as 500m, 2 or 1Gi"))
+				continue
+			}
+			if q.Sign() < 0 {
+				errs = append(errs, field.Invalid(fp, m[name], "must not be negative"))
+				continue
+			}
+			parsed[kind][name] = q
+		}
+	}
+	for _, name := range resourceNames {
+		req, hasReq := parsed["requests"][name]
+		lim, hasLim := parsed["limits"][name]
+		if hasReq && hasLim && req.Cmp(lim) > 0 {
+			errs = append(errs, field.Invalid(p.Child("requests").Key(name), r.Requests[name],
+				fmt.Sprintf("must not exceed the limit %s", r.Limits[name])))
+		}
+	}
+	return errs
+}
+
+func validateConfig(config map[string]string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]string{}
+	for _, k := range sortedKeys(config) {
+		fp := p.Key(k)
+		norm := NormalizeConfigKey(k)
+		if !configKeyRE.MatchString(strings.TrimSpace(strings.ToLower(k))) {
+			errs = append(errs, field.Invalid(fp, k, "must be a server option name: letters, digits, '-' and '_'"))
+			continue
+		}
+		if why, managed := ManagedSettings[norm]; managed {
+			errs = append(errs, field.Forbidden(fp, fmt.Sprintf("%s is set by mysqlgen: %s", k, why)))
+			continue
+		}
+		if prev, dup := seen[norm]; dup {
+			errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (the same option as %s)", k, prev)))
+			continue
+		}
+		seen[norm] = k
+		if configValueBadRE.MatchString(config[k]) {
+			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,98 @@
+#!/bin/bash
+# init-mysql: runs in the server image before the server starts. It writes the
+# server's my.cnf for this pod's role, the client option files that carry the
+# passwords, and, on ordinal 0 only, bootstraps an empty data directory.
+# shellcheck source-path=SCRIPTDIR
+source "${0%/*}/common.sh"
+
+n="$(ordinal)"
+: "${MYSQLGEN_CONFIG_DIR:?}" "${MYSQLGEN_SOCKET:?}"
+
+# The role file is chosen by ordinal: 0 is the primary, every other pod a
+# read-only replica. server-id 0 is reserved, hence 100 + ordinal.
+role=replica
+((n == 0)) && role=primary
+umask 077
+{
+  cat "$MYSQLGEN_CONFIG_DIR/my.cnf"
+  printf '\n'
+  cat "$MYSQLGEN_CONFIG_DIR/$role.cnf"
+  printf '\n# From the pod ordinal %d: 100 + ordinal, as 0 is reserved.\n[mysqld]\nserver-id=%d\n' "$n" "$((100 + n))"
+} >"$MY_CNF.tmp"
+chmod 0644 "$MY_CNF.tmp"
+mv "$MY_CNF.tmp" "$MY_CNF"
+
+# Client option files, mode 0600: the root one for probes and the sidecar's
+# replication set-up, the backup one for the least-privileged backup user.
+write_client_cnf() {
+  local file="$1" user="$2" password="$3" group
+  {
+    # The backup tools read [xtrabackup] for their connection and
+    # [mysqld] (via my.cnf) for the server's layout.
+    [[ "$user" == "$BACKUP_USER" ]] && printf '!include %s\n' "$MY_CNF"
+    for group in client xtrabackup; do
+      printf '[%s]\nuser=%s\npassword=%s\nsocket=%s\n' \
+        "$group" "$user" "$(cnf_quote "$password")" "$MYSQLGEN_SOCKET"
+    done
+  } >"$file.tmp"
+  mv "$file.tmp" "$file"
+}
+ROOT_USER=root
+BACKUP_USER="${MYSQLGEN_BACKUP_USER:?}"
+write_client_cnf "$ROOT_CNF" "$ROOT_USER" "$(secret root-password)"
+write_client_cnf "$BACKUP_CNF" "$BACKUP_USER" "$(secret backup-password)"
+
+if ((n != 0)); then
+  exit 0 # replicas get their data from clone-mysql
+fi
+if [[ -d "$DATA_DIR" ]]; then
+  log "data directory present, no bootstrap"
+  exit 0
+fi
+
+log "bootstrapping an empty data directory"
+rm -rf "$STAGING_DIR"
+mkdir -p "$STAGING_DIR"
+case "$MYSQLGEN_FLAVOR" in
+mysql) "$MYSQLD" --defaults-file="$MY_CNF" --initialize-insecure --datadir="$STAGING_DIR" ;;
+mariadb) mariadb-install-db --defaults-file="$MY_CNF" --datadir="$STAGING_DIR" \
+  --auth-root-authentication-method=normal --skip-test-db >/dev/null ;;
+esac
+
+# A server on a private socket with no network sets the passwords and users.
+boot_socket="$MYSQLGEN_CONF_DIR/bootstrap.sock"
+"$MYSQLD" --defaults-file="$MY_CNF" --datadir="$STAGING_DIR" --skip-networking \
+  --socket="$boot_socket" --pid-file="$MYSQLGEN_CONF_DIR/bootstrap.pid" &
+pid=$!
+for _ in $(seq 120); do
+  "$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || die "bootstrap server exited"
+  sleep 1
+done
+
+root_pw="$(sql_quote "$(secret root-password)")"
+repl_pw="$(sql_quote "$(secret replication-password)")"
+backup_pw="$(sql_quote "$(secret backup-password)")"
+repl_user="$(sql_quote "${MYSQLGEN_REPLICATION_USER:?}")"
+backup_user="$(sql_quote "$BACKUP_USER")"
+"$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot <<SQL
+-- Users exist on every member: replicas clone them with the data.
+SET SESSION sql_log_bin = 0;
+-- MariaDB's installer adds password-less root accounts for TCP loopback and
+-- the host name; only root@localhost (socket) and root@'%' may remain.
+DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1', 'root'@$(sql_quote "$HOSTNAME");
+ALTER USER 'root'@'localhost' IDENTIFIED BY $root_pw;
+CREATE USER 'root'@'%' IDENTIFIED BY $root_pw;
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
+CREATE USER $repl_user@'%' IDENTIFIED BY $repl_pw;
+GRANT REPLICATION SLAVE ON *.* TO $repl_user@'%';
+CREATE USER $backup_user@'localhost' IDENTIFIED BY $backup_pw;
+GRANT ${MYSQLGEN_BACKUP_PRIVILEGES:?} ON *.* TO $backup_user@'localhost';
+-- XtraBackup 8 reads performance_schema.log_status and keyring status.
+GRANT SELECT ON performance_schema.* TO $backup_user@'localhost';
+FLUSH PRIVILEGES;
+SHUTDOWN;
+SQL
+wait "$pid" || die "bootstrap server did not shut down cleanly"
+mv "$STAGING_DIR" "$DATA_DIR"
+log "bootstrap complete"
