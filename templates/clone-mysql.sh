@@ -49,7 +49,8 @@ if ((n > 1)); then
   if [[ "$text" =~ gtid_slave_pos[[:space:]]*=[[:space:]]*\'([^\']*)\' ]]; then gtid="${BASH_REMATCH[1]}"; fi
 fi
 if [[ "${MYSQLGEN_GTID:-OFF}" == ON ]]; then
-  [[ -n "$gtid" ]] || die "no GTID position in the backup from $donor"
+  # An empty GTID set is valid: nothing was logged before the backup.
+  [[ -f "$STAGING_DIR/${info}_binlog_info" ]] || die "no binlog info in the backup from $donor"
 else
   [[ -n "$file" && "$pos" =~ ^[0-9]+$ ]] || die "no binlog coordinates in the backup from $donor"
 fi

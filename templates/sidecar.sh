@@ -79,5 +79,6 @@ fi
 
 log "serving backups on port ${MYSQLGEN_BACKUP_PORT:?}"
 # -U: data flows from the backup tool to the peer only. fork serves one clone
-# after another; the script path carries no spaces, so EXEC needs no shell.
-exec socat -U "TCP-LISTEN:$MYSQLGEN_BACKUP_PORT,reuseaddr,fork" "EXEC:$0 serve"
+# after another; the script path carries no spaces, so EXEC needs no shell,
+# and bash runs it whatever its file mode.
+exec socat -U "TCP-LISTEN:$MYSQLGEN_BACKUP_PORT,reuseaddr,fork" "EXEC:bash $0 serve"
