@@ -176,12 +176,8 @@ func decodeDocument(root *yaml.Node, source string) (*Document, error) {
 		return nil, d.Annotate(errs)
 	}
 	apiVersion, kind := scalarAt(top, "apiVersion"), scalarAt(top, "kind")
-	if apiVersion != APIVersion {
-		errs = append(errs, field.NotSupported(field.NewPath("apiVersion"), apiVersion, []string{APIVersion}))
-	}
-	if kind != Kind {
-		errs = append(errs, field.NotSupported(field.NewPath("kind"), kind, []string{Kind}))
-	}
+	errs = append(errs, checkIdentity(field.NewPath("apiVersion"), apiVersion, APIVersion)...)
+	errs = append(errs, checkIdentity(field.NewPath("kind"), kind, Kind)...)
 	if len(errs) > 0 {
 		return nil, d.Annotate(errs)
 	}
@@ -213,6 +209,16 @@ func decodeDocument(root *yaml.Node, source string) (*Document, error) {
 	}
 	d.Cluster = cluster
 	return d, nil
+}
+
+func checkIdentity(p *field.Path, got, want string) field.ErrorList {
+	switch got {
+	case want:
+		return nil
+	case "":
+		return field.ErrorList{field.Required(p, "must be "+want)}
+	}
+	return field.ErrorList{field.NotSupported(p, got, []string{want})}
 }
 
 // checkDuplicateKeys reports keys given twice in one mapping: YAML forbids

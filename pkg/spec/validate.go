@@ -74,8 +74,9 @@ func Validate(c *MySQLCluster) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateMetadata(&c.Metadata, field.NewPath("metadata"))...)
 	specErrs := validateSpec(&c.Spec, field.NewPath("spec"))
-	// A Secret name derived from a bad cluster name repeats the name's error.
-	if len(errs) > 0 && c.Spec.Credentials.SecretName == c.Metadata.Name+SecretNameSuffix {
+	// A Secret name derived from a bad or missing cluster name repeats the
+	// name's error.
+	if len(errs) > 0 && (c.Spec.Credentials.SecretName == "" || c.Spec.Credentials.SecretName == c.Metadata.Name+SecretNameSuffix) {
 		specErrs = slices.DeleteFunc(specErrs, func(e *field.Error) bool { return e.Field == "spec.credentials.secretName" })
 	}
 	errs = append(errs, specErrs...)

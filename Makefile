@@ -1,0 +1,30 @@
+# mysqlgen. `make help` lists the targets.
+GO ?= go
+BIN := bin
+
+.PHONY: help build test unit lint golden verify clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+build: ## build bin/mysqlgen
+	$(GO) build -o $(BIN)/mysqlgen ./cmd/mysqlgen
+
+test: unit ## unit, CLI and golden tests
+
+unit: ## unit, CLI and golden tests
+	$(GO) test -count=1 ./...
+
+lint: ## go vet, gofmt and shellcheck
+	$(GO) vet ./...
+	@out=$$(gofmt -l cmd pkg templates internal test); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	shellcheck --external-sources templates/*.sh .ci/run
+
+golden: ## regenerate the golden files (then read the diff)
+	$(GO) test ./... -update
+
+verify: golden ## regenerate the golden files and fail if they changed
+	git diff --exit-code -- testdata/golden
+
+clean: ## remove built binaries
+	rm -rf $(BIN)
