@@ -10,6 +10,7 @@
 #   MYSQLGEN_DATA_ROOT   the PVC mount; the data directory is data/ inside it
 #   MYSQLGEN_SOCKET      the server's socket, on an emptyDir shared by the containers
 #   MYSQLGEN_PRIMARY_HOST, MYSQLGEN_SERVICE, MYSQLGEN_BACKUP_PORT, MYSQLGEN_MAX_LAG_SECONDS
+#   MYSQLGEN_METRICS     ON | OFF               (the exporter's user and client file)
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
 set -euo pipefail
 
@@ -27,6 +28,7 @@ STAGING_DIR="$MYSQLGEN_DATA_ROOT/.staging"
 PENDING_FILE="$DATA_DIR/mysqlgen-replication-pending"
 ROOT_CNF="$MYSQLGEN_CONF_DIR/root.cnf"
 BACKUP_CNF="$MYSQLGEN_CONF_DIR/backup.cnf"
+METRICS_CNF="$MYSQLGEN_CONF_DIR/metrics.cnf"
 MY_CNF="$MYSQLGEN_CONF_DIR/my.cnf"
 
 case "$MYSQLGEN_FLAVOR" in

@@ -41,6 +41,12 @@ ROOT_USER=root
 BACKUP_USER="${MYSQLGEN_BACKUP_USER:?}"
 write_client_cnf "$ROOT_CNF" "$ROOT_USER" "$(secret root-password)"
 write_client_cnf "$BACKUP_CNF" "$BACKUP_USER" "$(secret backup-password)"
+if [[ "${MYSQLGEN_METRICS:-OFF}" == ON ]]; then
+  # mysqld_exporter reads [client] only; it runs as the same uid.
+  printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${MYSQLGEN_METRICS_USER:?}" \
+    "$(cnf_quote "$(secret metrics-password)")" "$MYSQLGEN_SOCKET" >"$METRICS_CNF.tmp"
+  mv "$METRICS_CNF.tmp" "$METRICS_CNF"
+fi
 
 if ((n != 0)); then
   exit 0 # replicas get their data from clone-mysql

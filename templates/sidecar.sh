@@ -70,6 +70,21 @@ SQL
   mv "$PENDING_FILE" "$PENDING_FILE.applied"
 fi
 
+# The exporter's user is made on the primary, and replicated; its password
+# follows the Secret on every start. No data: process list, status, and
+# performance_schema.
+if [[ "${MYSQLGEN_METRICS:-OFF}" == ON ]] && (($(ordinal) == 0)); then
+  log "ensuring the metrics user"
+  metrics_user="$(sql_quote "${MYSQLGEN_METRICS_USER:?}")"
+  metrics_pw="$(sql_quote "$(secret metrics-password)")"
+  run_sql "$ROOT_CNF" <<SQL
+CREATE USER IF NOT EXISTS $metrics_user@'localhost' IDENTIFIED BY $metrics_pw WITH MAX_USER_CONNECTIONS 3;
+ALTER USER $metrics_user@'localhost' IDENTIFIED BY $metrics_pw;
+GRANT ${MYSQLGEN_METRICS_PRIVILEGES:?} ON *.* TO $metrics_user@'localhost';
+GRANT SELECT ON performance_schema.* TO $metrics_user@'localhost';
+SQL
+fi
+
 # Replicas start with skip-replica-start, so that a clone's stale settings
 # never run before the lines above; replication starts here, on every start.
 if (($(ordinal) != 0)); then

@@ -9,10 +9,7 @@ import (
 // scriptEnv is the environment of every container: the scripts' only
 // parameters (templates/common.sh documents each).
 func scriptEnv(c *cluster) []corev1.EnvVar {
-	gtid := "OFF"
-	if *c.Spec.Replication.GTID {
-		gtid = "ON"
-	}
+	gtid, metrics := onOff(*c.Spec.Replication.GTID), onOff(c.Spec.Metrics.Enabled)
 	vars := [][2]string{
 		{"MYSQLGEN_BACKUP_PORT", fmt.Sprint(portBackup)},
 		{"MYSQLGEN_BACKUP_PRIVILEGES", c.release.BackupPrivileges},
@@ -24,6 +21,9 @@ func scriptEnv(c *cluster) []corev1.EnvVar {
 		{"MYSQLGEN_FLAVOR", c.Spec.Flavor},
 		{"MYSQLGEN_GTID", gtid},
 		{"MYSQLGEN_MAX_LAG_SECONDS", fmt.Sprint(*c.Spec.Replication.MaxLagSeconds)},
+		{"MYSQLGEN_METRICS", metrics},
+		{"MYSQLGEN_METRICS_PRIVILEGES", c.release.MetricsPrivileges},
+		{"MYSQLGEN_METRICS_USER", userMetrics},
 		{"MYSQLGEN_MYSQL_PORT", fmt.Sprint(portMySQL)},
 		{"MYSQLGEN_PRIMARY_HOST", c.primaryHost()},
 		{"MYSQLGEN_REPLICATION_USER", userReplication},
@@ -42,4 +42,11 @@ func scriptEnv(c *cluster) []corev1.EnvVar {
 // the pod's DNS search path resolves it in the pod's own namespace.
 func (c *cluster) primaryHost() string {
 	return c.Metadata.Name + "-0." + c.Metadata.Name
+}
+
+func onOff(b bool) string {
+	if b {
+		return "ON"
+	}
+	return "OFF"
 }

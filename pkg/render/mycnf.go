@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"maps"
 	"slices"
 	"strings"
@@ -36,7 +37,41 @@ func managedSettings(c *cluster) []setting {
 			setting{"gtid-mode", "ON", "spec.replication.gtid"},
 			setting{"enforce-gtid-consistency", "ON", "spec.replication.gtid"})
 	}
+	if c.Spec.Replication.SemiSync {
+		s = append(s, semiSyncSettings(c.release.Dialect)...)
+	}
 	return s
+}
+
+// semiSyncSettings turn on semi-synchronous replication on every member, in
+// both roles, so that the settings need not follow the pod's role: a source
+// setting means nothing on a replica, and the reverse. MySQL loads plugins
+// (renamed source/replica in 8.0.26; 8.4 has only the new ones); MariaDB has
+// it built in. The primary waits 10 s for a replica, then goes on alone.
+func semiSyncSettings(dialect string) []setting {
+	const why = "spec.replication.semiSync"
+	switch dialect {
+	case spec.DialectMariaDB:
+		return []setting{
+			{"rpl-semi-sync-master-enabled", "ON", why},
+			{"rpl-semi-sync-slave-enabled", "ON", why},
+			{"rpl-semi-sync-master-timeout", "10000", why},
+		}
+	case spec.DialectMySQL57:
+		return []setting{
+			{"plugin-load-add", "semisync_master.so;semisync_slave.so", why},
+			{"loose-rpl-semi-sync-master-enabled", "ON", why},
+			{"loose-rpl-semi-sync-slave-enabled", "ON", why},
+			{"loose-rpl-semi-sync-master-timeout", "10000", why},
+		}
+	default:
+		return []setting{
+			{"plugin-load-add", "semisync_source.so;semisync_replica.so", why},
+			{"loose-rpl-semi-sync-source-enabled", "ON", why},
+			{"loose-rpl-semi-sync-replica-enabled", "ON", why},
+			{"loose-rpl-semi-sync-source-timeout", "10000", why},
+		}
+	}
 }
 
 // defaultSettings are good defaults that spec.config may override.
@@ -54,7 +89,39 @@ func defaultSettings(c *cluster) []setting {
 	if c.Spec.Flavor == spec.FlavorMariaDB && *c.Spec.Replication.GTID {
 		s = append(s, setting{"gtid-strict-mode", "ON", "replicas refuse out-of-order transactions"})
 	}
-	return s
+	return append(s, memorySettings(c)...)
+}
+
+// Sizes for settings derived from the memory limit.
+const (
+	mib = int64(1) << 20
+	// InnoDB sizes its buffer pool in chunks of 128 MiB by default.
+	bufferPoolChunk = 128 * mib
+	// What a connection may cost beyond the buffer pool (sort and join
+	// buffers, thread stack), for max_connections.
+	perConnection  = 4 * mib
+	minConnections = 50
+	maxConnections = 2000
+)
+
+// memorySettings size the buffer pool and the connection limit from the
+// server container's memory limit, when there is one; each line's comment
+// says where its value came from.
+func memorySettings(c *cluster) []setting {
+	limit, ok := c.Spec.Resources.Limits["memory"]
+	if !ok {
+		return nil
+	}
+	q := resource.MustParse(limit)
+	bytes := q.Value()
+	pool := max(bytes*7/10/bufferPoolChunk*bufferPoolChunk, bufferPoolChunk)
+	conns := min(max((bytes-pool)/perConnection, minConnections), maxConnections)
+	return []setting{
+		{"innodb-buffer-pool-size", fmt.Sprintf("%dM", pool/mib),
+			fmt.Sprintf("70%% of the mysql container's memory limit (%s), rounded down to the 128M chunk size", limit)},
+		{"max-connections", fmt.Sprint(conns),
+			fmt.Sprintf("the memory limit (%s) less the buffer pool, at 4M a connection, between %d and %d", limit, minConnections, maxConnections)},
+	}
 }
 
 // makeMyCnf renders the base my.cnf every member shares: managed settings,

@@ -9,18 +9,22 @@ const (
 	scriptsSuffix = "-scripts"
 	readSuffix    = "-read"
 	primarySuffix = "-primary"
+	metricsSuffix = "-metrics"
 
 	// Containers, as in the tutorial, so `kubectl logs -c` works the same.
-	containerInit   = "init-mysql"
-	containerClone  = "clone-mysql"
-	containerServer = "mysql"
-	containerBackup = "xtrabackup"
+	containerInit    = "init-mysql"
+	containerClone   = "clone-mysql"
+	containerServer  = "mysql"
+	containerBackup  = "xtrabackup"
+	containerMetrics = "metrics"
 
 	// Ports and their names (at most 15 characters).
-	portMySQL      = 3306
-	portBackup     = 3307
-	portNameMySQL  = "mysql"
-	portNameBackup = "backup"
+	portMySQL       = 3306
+	portBackup      = 3307
+	portMetrics     = 9104
+	portNameMySQL   = "mysql"
+	portNameBackup  = "backup"
+	portNameMetrics = "metrics"
 
 	// Volumes.
 	volumeData    = "data" // the claim template: PVCs are data-<name>-<ordinal>
@@ -50,6 +54,14 @@ const (
 	// Users the scripts create on the primary; replicas clone them.
 	userReplication = "replication"
 	userBackup      = "backup"
+	userMetrics     = "metrics"
+
+	// The exporter reads its client file, which init-mysql writes.
+	fileMetricsCnf = "metrics.cnf"
+
+	// Topology keys.
+	topologyHostname = "kubernetes.io/hostname"
+	topologyZone     = "topology.kubernetes.io/zone"
 
 	// The uid and gid of the mysql user in the server images; every
 	// container runs as it, since all of them touch the data directory.
@@ -58,6 +70,9 @@ const (
 	// Pod template annotation with a digest of the ConfigMaps, so that a
 	// changed setting or script rolls the pods, as Helm users expect.
 	annotationConfigDigest = "mysqlgen.dev/config-digest"
+
+	// Marks the metrics Service, the only one a ServiceMonitor selects.
+	labelMetricsService = "mysqlgen.dev/metrics"
 
 	// The StatefulSet controller's label with each pod's name.
 	labelPodName = "statefulset.kubernetes.io/pod-name"

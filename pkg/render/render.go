@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"reflect"
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,20 +29,33 @@ type cluster struct {
 }
 
 // Objects renders a cluster, defaulted and validated by pkg/spec, in a fixed
-// order: ConfigMaps, Services, StatefulSet.
+// order (kustomize's legacy order): ConfigMaps, Services, StatefulSet,
+// PodDisruptionBudget, NetworkPolicy, ServiceMonitor. Optional objects that
+// the spec turns off are left out.
 func Objects(c *spec.MySQLCluster) []Object {
 	release, _ := spec.LookupRelease(c.Spec.Flavor, c.Spec.Version)
 	cl := &cluster{MySQLCluster: c, release: release}
 	config := makeConfigConfigMap(cl)
 	scripts := makeScriptsConfigMap(cl)
-	return []Object{
+	var objs []Object
+	for _, o := range []Object{
 		config,
 		scripts,
 		makeHeadlessService(cl),
 		makeReadService(cl),
 		makePrimaryService(cl),
+		makeMetricsService(cl),
 		makeStatefulSet(cl, configDigest(config.Data, scripts.Data)),
+		makePodDisruptionBudget(cl),
+		makeNetworkPolicy(cl),
+		makeServiceMonitor(cl),
+	} {
+		// A typed nil pointer in an interface is not nil: ask reflection.
+		if !reflect.ValueOf(o).IsNil() {
+			objs = append(objs, o)
+		}
 	}
+	return objs
 }
 
 func (c *cluster) name(suffix string) string { return c.Metadata.Name + suffix }

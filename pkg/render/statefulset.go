@@ -1,6 +1,9 @@
 package render
 
 import (
+	"maps"
+	"slices"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -25,23 +28,39 @@ func makeStatefulSet(c *cluster, configDigest string) *appsv1.StatefulSet {
 			UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 			Template:             makePodTemplate(c, configDigest),
 			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{makeDataClaim(c)},
+			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+				WhenDeleted: appsv1.PersistentVolumeClaimRetentionPolicyType(c.Spec.Storage.RetentionPolicy.WhenDeleted),
+				WhenScaled:  appsv1.PersistentVolumeClaimRetentionPolicyType(c.Spec.Storage.RetentionPolicy.WhenScaled),
+			},
 		},
 	}
 }
 
 func makePodTemplate(c *cluster, configDigest string) corev1.PodTemplateSpec {
-	meta := metav1.ObjectMeta{
-		Labels:      c.labels(),
-		Annotations: map[string]string{annotationConfigDigest: configDigest},
+	annotations := maps.Clone(c.Spec.PodAnnotations)
+	if annotations == nil {
+		annotations = map[string]string{}
 	}
+	annotations[annotationConfigDigest] = configDigest
+	containers := []corev1.Container{makeServerContainer(c), makeBackupContainer(c)}
+	if c.Spec.Metrics.Enabled {
+		containers = append(containers, makeMetricsContainer(c))
+	}
+	sched := c.Spec.Scheduling
 	return corev1.PodTemplateSpec{
-		ObjectMeta: meta,
+		ObjectMeta: metav1.ObjectMeta{Labels: c.labels(), Annotations: annotations},
 		Spec: corev1.PodSpec{
-			AutomountServiceAccountToken: ptr.To(false),
-			SecurityContext:              podSecurityContext(),
-			InitContainers:               []corev1.Container{makeInitContainer(c), makeCloneContainer(c)},
-			Containers:                   []corev1.Container{makeServerContainer(c), makeBackupContainer(c)},
-			Volumes:                      makeVolumes(c),
+			AutomountServiceAccountToken:  ptr.To(false),
+			SecurityContext:               podSecurityContext(),
+			TerminationGracePeriodSeconds: c.Spec.TerminationGracePeriodSeconds,
+			Affinity:                      makeAffinity(c),
+			TopologySpreadConstraints:     makeTopologySpread(c),
+			NodeSelector:                  maps.Clone(sched.NodeSelector),
+			Tolerations:                   slices.Clone(sched.Tolerations),
+			PriorityClassName:             sched.PriorityClassName,
+			InitContainers:                []corev1.Container{makeInitContainer(c), makeCloneContainer(c)},
+			Containers:                    containers,
+			Volumes:                       makeVolumes(c),
 		},
 	}
 }
@@ -169,7 +188,7 @@ func makeDataClaim(c *cluster) corev1.PersistentVolumeClaim {
 	claim := corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: volumeData, Labels: c.selectorLabels()},
 		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			AccessModes: accessModes(c.Spec.Storage.AccessModes),
 			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
 				corev1.ResourceStorage: resource.MustParse(c.Spec.Storage.Size),
 			}},
@@ -180,6 +199,14 @@ func makeDataClaim(c *cluster) corev1.PersistentVolumeClaim {
 		claim.Spec.StorageClassName = ptr.To(sc)
 	}
 	return claim
+}
+
+func accessModes(modes []string) []corev1.PersistentVolumeAccessMode {
+	out := make([]corev1.PersistentVolumeAccessMode, 0, len(modes))
+	for _, m := range modes {
+		out = append(out, corev1.PersistentVolumeAccessMode(m))
+	}
+	return out
 }
 
 func resources(r spec.Resources) corev1.ResourceRequirements {

@@ -36,6 +36,9 @@ type Release struct {
 	// BackupPrivileges are what the backup user is granted on *.*: what the
 	// backup tool needs and no more.
 	BackupPrivileges string
+	// MetricsPrivileges are the exporter user's on *.*: process list and
+	// replication status, no data.
+	MetricsPrivileges string
 }
 
 // Releases is the table of supported servers, in a fixed order. The images
@@ -50,10 +53,11 @@ var Releases = []Release{
 		// percona/percona-docker percona-xtradb-cluster-5.7/Dockerfile: the
 		// XtraBackup 2.4 image has no socat and no client, this one has
 		// percona-xtrabackup-24 (xtrabackup, xbstream), socat, mysql, bash.
-		BackupImage:      "percona/percona-xtradb-cluster:5.7",
-		Dialect:          DialectMySQL57,
-		GTID:             false,
-		BackupPrivileges: "RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+		BackupImage:       "percona/percona-xtradb-cluster:5.7",
+		Dialect:           DialectMySQL57,
+		GTID:              false,
+		BackupPrivileges:  "RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+		MetricsPrivileges: "PROCESS, REPLICATION CLIENT",
 	},
 	{
 		Flavor: FlavorMySQL, Version: "8.0",
@@ -61,10 +65,11 @@ var Releases = []Release{
 		Image: "mysql:8.0",
 		// percona/percona-docker percona-xtrabackup-8.0/Dockerfile: XtraBackup
 		// 8.0 (xtrabackup, xbstream), percona-server-client (mysql), socat.
-		BackupImage:      "percona/percona-xtrabackup:8.0",
-		Dialect:          DialectMySQL80,
-		GTID:             true,
-		BackupPrivileges: "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+		BackupImage:       "percona/percona-xtrabackup:8.0",
+		Dialect:           DialectMySQL80,
+		GTID:              true,
+		BackupPrivileges:  "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+		MetricsPrivileges: "PROCESS, REPLICATION CLIENT",
 	},
 	{
 		Flavor: FlavorMySQL, Version: "8.4",
@@ -73,32 +78,35 @@ var Releases = []Release{
 		// percona/percona-docker percona-xtrabackup-8.x/Dockerfile: XtraBackup
 		// 8.4 (xtrabackup, xbstream), percona-server-client 8.4 (mysql), socat.
 		// Its entrypoint's call-home is skipped: the containers set command.
-		BackupImage:      "percona/percona-xtrabackup:8.4",
-		Dialect:          DialectMySQL84,
-		GTID:             true,
-		BackupPrivileges: "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+		BackupImage:       "percona/percona-xtrabackup:8.4",
+		Dialect:           DialectMySQL84,
+		GTID:              true,
+		BackupPrivileges:  "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
+		MetricsPrivileges: "PROCESS, REPLICATION CLIENT",
 	},
 	{
 		Flavor: FlavorMariaDB, Version: "10.11",
 		// MariaDB/mariadb-docker 10.11/Dockerfile: mariadb-server,
 		// mariadb-backup (mariadb-backup, mbstream) and socat in one image;
 		// bash, mariadbd, mariadb, mariadb-install-db; mysql user 999:999.
-		Image:            "mariadb:10.11",
-		BackupImage:      "mariadb:10.11",
-		Dialect:          DialectMariaDB,
-		GTID:             true,
-		BackupPrivileges: "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
+		Image:             "mariadb:10.11",
+		BackupImage:       "mariadb:10.11",
+		Dialect:           DialectMariaDB,
+		GTID:              true,
+		BackupPrivileges:  "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
+		MetricsPrivileges: "PROCESS, BINLOG MONITOR, SLAVE MONITOR",
 	},
 	{
 		Flavor: FlavorMariaDB, Version: "11.4",
 		// MariaDB/mariadb-docker 11.4/Dockerfile: as 10.11, without the mysql*
 		// names (moved to the -compat packages in 11.0), so the scripts call
 		// the mariadb* names only.
-		Image:            "mariadb:11.4",
-		BackupImage:      "mariadb:11.4",
-		Dialect:          DialectMariaDB,
-		GTID:             true,
-		BackupPrivileges: "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
+		Image:             "mariadb:11.4",
+		BackupImage:       "mariadb:11.4",
+		Dialect:           DialectMariaDB,
+		GTID:              true,
+		BackupPrivileges:  "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
+		MetricsPrivileges: "PROCESS, BINLOG MONITOR, SLAVE MONITOR",
 	},
 }
 

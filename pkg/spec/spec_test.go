@@ -36,6 +36,10 @@ func TestSetDefaults(t *testing.T) {
 			s.Version, s.Image, s.BackupImage = "5.7", "mysql:5.7.44", "percona/percona-xtradb-cluster:5.7"
 			s.Replication.GTID = ptr(false)
 		}},
+		"metrics get an image and resources": {"spec: {metrics: {enabled: true, serviceMonitor: {enabled: true}}}", func(s *ClusterSpec) {
+			s.Metrics = Metrics{Enabled: true, Image: DefaultMetricsImage, Resources: DefaultMetricsResources,
+				ServiceMonitor: ServiceMonitor{Enabled: true, Interval: "30s"}}
+		}},
 		"user values are kept": {"spec: {replicas: 1, storage: {size: 1Gi}, resources: {limits: {memory: 2Gi}}, replication: {gtid: false}}", func(s *ClusterSpec) {
 			s.Replicas = ptr(int32(1))
 			s.Storage.Size = "1Gi"
@@ -50,8 +54,14 @@ func TestSetDefaults(t *testing.T) {
 			want := ClusterSpec{
 				Replicas: ptr(int32(3)), Flavor: "mysql", Version: "8.4",
 				Image: "mysql:8.4", BackupImage: "percona/percona-xtrabackup:8.4",
-				ImagePullPolicy: "IfNotPresent", Storage: Storage{Size: "10Gi"},
-				Resources: DefaultResources, BackupResources: DefaultBackupResources,
+				ImagePullPolicy: "IfNotPresent",
+				Storage: Storage{Size: "10Gi", AccessModes: []string{"ReadWriteOnce"},
+					RetentionPolicy: RetentionPolicy{WhenDeleted: "Retain", WhenScaled: "Retain"}},
+				Scheduling:                    Scheduling{AntiAffinity: "soft", ZoneSpread: "none"},
+				PodDisruptionBudget:           PodDisruptionBudget{Enabled: ptr(true), MaxUnavailable: ptr(int32(1))},
+				NetworkPolicy:                 NetworkPolicy{Enabled: ptr(true)},
+				TerminationGracePeriodSeconds: ptr(int64(300)),
+				Resources:                     DefaultResources, BackupResources: DefaultBackupResources,
 				Credentials: Credentials{SecretName: "db-credentials"},
 				Replication: Replication{GTID: ptr(true), MaxLagSeconds: ptr(int32(30))},
 			}

@@ -3,6 +3,11 @@
 // supported flavors and versions. It knows nothing of Kubernetes objects.
 package spec
 
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
 // Group, Version and Kind identify a spec document, KRM-style, so that a spec
 // can serve unchanged as a kustomize generator's function config.
 const (
@@ -62,6 +67,20 @@ type ClusterSpec struct {
 	BackupResources Resources `json:"backupResources,omitempty"`
 	// Credentials names the Secret that holds the passwords.
 	Credentials Credentials `json:"credentials,omitempty"`
+	// PodAnnotations are added to the pods only (the objects get
+	// metadata.annotations).
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+	// Scheduling places the members.
+	Scheduling Scheduling `json:"scheduling,omitempty"`
+	// PodDisruptionBudget limits voluntary evictions (node drains).
+	PodDisruptionBudget PodDisruptionBudget `json:"podDisruptionBudget,omitempty"`
+	// NetworkPolicy limits who may connect to the members.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
+	// Metrics adds a mysqld_exporter sidecar.
+	Metrics Metrics `json:"metrics,omitempty"`
+	// TerminationGracePeriodSeconds is how long a stopping server may take
+	// to flush InnoDB and shut down cleanly. Default 300.
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 	// Config holds extra [mysqld] settings for my.cnf, written in sorted
 	// order. Settings that replication depends on cannot be overridden.
 	Config map[string]string `json:"config,omitempty"`
@@ -75,6 +94,80 @@ type Storage struct {
 	Size string `json:"size,omitempty"`
 	// StorageClassName of the claims; empty uses the cluster's default class.
 	StorageClassName string `json:"storageClassName,omitempty"`
+	// AccessModes of the claims. Default [ReadWriteOnce].
+	AccessModes []string `json:"accessModes,omitempty"`
+	// RetentionPolicy says what happens to the claims when the StatefulSet
+	// is deleted or scaled down: Retain (default, the data is kept) or Delete.
+	RetentionPolicy RetentionPolicy `json:"retentionPolicy,omitempty"`
+}
+
+// RetentionPolicy is the StatefulSet's persistentVolumeClaimRetentionPolicy.
+type RetentionPolicy struct {
+	WhenDeleted string `json:"whenDeleted,omitempty"`
+	WhenScaled  string `json:"whenScaled,omitempty"`
+}
+
+// Scheduling places the members on nodes.
+type Scheduling struct {
+	// AntiAffinity keeps members off the same node: soft (default, preferred),
+	// hard (required; needs as many nodes as replicas) or none.
+	AntiAffinity string `json:"antiAffinity,omitempty"`
+	// ZoneSpread spreads members over topology.kubernetes.io/zone: none
+	// (default), soft (ScheduleAnyway) or hard (DoNotSchedule).
+	ZoneSpread string `json:"zoneSpread,omitempty"`
+	// NodeSelector restricts the nodes the members may run on.
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations of the pods, as in a pod spec.
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// PriorityClassName of the pods.
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+}
+
+// PodDisruptionBudget is rendered when the cluster has more than one member.
+type PodDisruptionBudget struct {
+	// Enabled renders the budget. Default true (ignored for one replica,
+	// where any budget would block every drain).
+	Enabled *bool `json:"enabled,omitempty"`
+	// MaxUnavailable members during voluntary disruptions. Default 1.
+	MaxUnavailable *int32 `json:"maxUnavailable,omitempty"`
+}
+
+// NetworkPolicy admits the server port from chosen clients, the backup port
+// only from the cluster's own pods, and the metrics port from chosen scrapers.
+type NetworkPolicy struct {
+	// Enabled renders the policy. Default true.
+	Enabled *bool `json:"enabled,omitempty"`
+	// From are the clients admitted to port 3306, as NetworkPolicy peers
+	// (podSelector, namespaceSelector, ipBlock). Default: every pod of the
+	// cluster's namespace. The cluster's own pods are always admitted.
+	From []networkingv1.NetworkPolicyPeer `json:"from,omitempty"`
+	// MetricsFrom are the scrapers admitted to the metrics port. Default:
+	// any source (the metrics hold no data).
+	MetricsFrom []networkingv1.NetworkPolicyPeer `json:"metricsFrom,omitempty"`
+}
+
+// Metrics configures the mysqld_exporter sidecar. Its user, metrics@localhost,
+// is created by the primary's sidecar from the Secret's metrics-password key,
+// which the Secret needs only while metrics are enabled.
+type Metrics struct {
+	// Enabled adds the exporter sidecar and the <name>-metrics Service.
+	Enabled bool `json:"enabled,omitempty"`
+	// Image of the exporter. Default prom/mysqld-exporter:v0.17.2.
+	Image string `json:"image,omitempty"`
+	// Resources of the exporter.
+	Resources Resources `json:"resources,omitempty"`
+	// ServiceMonitor renders a Prometheus Operator ServiceMonitor.
+	ServiceMonitor ServiceMonitor `json:"serviceMonitor,omitempty"`
+}
+
+// ServiceMonitor configures the monitoring.coreos.com/v1 ServiceMonitor.
+type ServiceMonitor struct {
+	// Enabled renders it; needs metrics.enabled.
+	Enabled bool `json:"enabled,omitempty"`
+	// Interval between scrapes. Default 30s.
+	Interval string `json:"interval,omitempty"`
+	// Labels added to the ServiceMonitor, for a Prometheus serviceMonitorSelector.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Resources are a container's requests and limits, as Kubernetes quantities
@@ -100,14 +193,31 @@ type Replication struct {
 	// MaxLagSeconds is the lag beyond which a replica reports not ready, so
 	// that <name>-read stops sending it reads. Default 30.
 	MaxLagSeconds *int32 `json:"maxLagSeconds,omitempty"`
+	// SemiSync makes the primary wait, on commit, until a replica has the
+	// transaction (falling back to asynchronous after 10 s without one).
+	SemiSync bool `json:"semiSync,omitempty"`
 }
 
-// Secret keys the credentials Secret must hold.
+// Values of the enumerated fields.
+const (
+	AntiAffinitySoft = "soft"
+	AntiAffinityHard = "hard"
+	AntiAffinityNone = "none"
+	ZoneSpreadNone   = "none"
+	ZoneSpreadSoft   = "soft"
+	ZoneSpreadHard   = "hard"
+	RetentionRetain  = "Retain"
+	RetentionDelete  = "Delete"
+)
+
+// Secret keys the credentials Secret must hold; metrics-password only while
+// metrics are enabled.
 const (
 	SecretKeyRoot        = "root-password"
 	SecretKeyReplication = "replication-password"
 	SecretKeyBackup      = "backup-password"
+	SecretKeyMetrics     = "metrics-password"
 )
 
 // SecretKeys lists the keys of the credentials Secret in a fixed order.
-var SecretKeys = []string{SecretKeyRoot, SecretKeyReplication, SecretKeyBackup}
+var SecretKeys = []string{SecretKeyRoot, SecretKeyReplication, SecretKeyBackup, SecretKeyMetrics}

@@ -40,26 +40,32 @@ var (
 // depend on (normalised: lower case, '_' for '-', no loose- prefix), each
 // with the reason a user may not override it.
 var ManagedSettings = map[string]string{
-	"bind_address":             "every member must accept connections from its peers",
-	"binlog_format":            "replicas apply row-based events",
-	"datadir":                  "the scripts clone into and bootstrap this directory",
-	"enforce_gtid_consistency": "set from spec.replication.gtid",
-	"gtid_mode":                "set from spec.replication.gtid",
-	"log_bin":                  "every member writes a binary log, to serve clones and replicas",
-	"log_replica_updates":      "replicas log what they apply, so that any of them can be cloned",
-	"log_slave_updates":        "replicas log what they apply, so that any of them can be cloned",
-	"pid_file":                 "the scripts and probes find the server by it",
-	"port":                     "the Services and probes use port 3306",
-	"read_only":                "set by role: the primary writes, replicas do not",
-	"relay_log":                "relay logs must keep their names across pod restarts",
-	"relay_log_recovery":       "replicas refetch relay logs after a crash",
-	"server_id":                "derived from the pod ordinal",
-	"skip_grant_tables":        "it would disable authentication",
-	"skip_networking":          "replicas and clients connect over TCP",
-	"skip_replica_start":       "the sidecar starts replication after a clone",
-	"skip_slave_start":         "the sidecar starts replication after a clone",
-	"socket":                   "the containers share the server's socket",
-	"super_read_only":          "set by role: the primary writes, replicas do not",
+	"bind_address":                  "every member must accept connections from its peers",
+	"binlog_format":                 "replicas apply row-based events",
+	"datadir":                       "the scripts clone into and bootstrap this directory",
+	"enforce_gtid_consistency":      "set from spec.replication.gtid",
+	"gtid_mode":                     "set from spec.replication.gtid",
+	"log_bin":                       "every member writes a binary log, to serve clones and replicas",
+	"log_replica_updates":           "replicas log what they apply, so that any of them can be cloned",
+	"log_slave_updates":             "replicas log what they apply, so that any of them can be cloned",
+	"pid_file":                      "the scripts and probes find the server by it",
+	"port":                          "the Services and probes use port 3306",
+	"read_only":                     "set by role: the primary writes, replicas do not",
+	"relay_log":                     "relay logs must keep their names across pod restarts",
+	"relay_log_recovery":            "replicas refetch relay logs after a crash",
+	"server_id":                     "derived from the pod ordinal",
+	"skip_grant_tables":             "it would disable authentication",
+	"skip_networking":               "replicas and clients connect over TCP",
+	"skip_replica_start":            "the sidecar starts replication after a clone",
+	"skip_slave_start":              "the sidecar starts replication after a clone",
+	"socket":                        "the containers share the server's socket",
+	"rpl_semi_sync_master_enabled":  "set from spec.replication.semiSync",
+	"rpl_semi_sync_slave_enabled":   "set from spec.replication.semiSync",
+	"rpl_semi_sync_source_enabled":  "set from spec.replication.semiSync",
+	"rpl_semi_sync_replica_enabled": "set from spec.replication.semiSync",
+	"rpl_semi_sync_master_timeout":  "set from spec.replication.semiSync",
+	"rpl_semi_sync_source_timeout":  "set from spec.replication.semiSync",
+	"super_read_only":               "set by role: the primary writes, replicas do not",
 }
 
 // NormalizeConfigKey is the name a server sees: options are case-insensitive
@@ -148,6 +154,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 		}
 	}
 	errs = append(errs, validateConfig(s.Config, p.Child("config"))...)
+	errs = append(errs, validateProduction(s, p)...)
 	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
 	}
