@@ -14,15 +14,14 @@ import (
 // over the shared socket as metrics@localhost, from the client file
 // init-mysql writes; no password is on its command line.
 func makeMetricsContainer(c *cluster) corev1.Container {
-	probe := func(failures int32) *corev1.Probe {
-		return &corev1.Probe{
-			// The landing page: /metrics would query the server on every probe.
-			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromString(portNameMetrics)}},
-			PeriodSeconds:    10,
-			TimeoutSeconds:   5,
-			FailureThreshold: failures,
-		}
+	port := intstr.FromString(portNameMetrics)
+	probe := func(handler corev1.ProbeHandler, failures int32) *corev1.Probe {
+		return &corev1.Probe{ProbeHandler: handler, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: failures}
 	}
+	// Alive while it listens; ready when it serves its landing page (not
+	// /metrics, which would query the server on every probe).
+	live := corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}}
+	ready := corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: port}}
 	return corev1.Container{
 		Name:            containerMetrics,
 		Image:           c.Spec.Metrics.Image,
@@ -35,8 +34,8 @@ func makeMetricsContainer(c *cluster) corev1.Container {
 		Ports:           []corev1.ContainerPort{{Name: portNameMetrics, ContainerPort: portMetrics, Protocol: corev1.ProtocolTCP}},
 		Resources:       resources(c.Spec.Metrics.Resources),
 		SecurityContext: containerSecurityContext(),
-		LivenessProbe:   probe(6),
-		ReadinessProbe:  probe(2),
+		LivenessProbe:   probe(live, 6),
+		ReadinessProbe:  probe(ready, 2),
 		VolumeMounts:    mounts(volumeConf, volumeRun),
 	}
 }
