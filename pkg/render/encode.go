@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v2"
 )
 
 // Encode writes objects as YAML documents separated by "---", with sorted keys
@@ -18,6 +18,8 @@ func Encode(objs []Object) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The pruned map goes straight to the YAML encoder, which sorts keys:
+		// sigs.k8s.io/yaml would encode it to JSON and parse that back first.
 		out, err := yaml.Marshal(m)
 		if err != nil {
 			return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
