@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: help build test unit lint golden verify clean
+.PHONY: help build test unit lint golden verify fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -25,6 +25,14 @@ golden: ## regenerate the golden files (then read the diff)
 
 verify: golden ## regenerate the golden files and fail if they changed
 	git diff --exit-code -- testdata/golden
+
+FUZZTIME ?= 20s
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
+
+bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
+	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
+	bash hack/bench.sh
 
 clean: ## remove built binaries
 	rm -rf $(BIN)
