@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	yaml "go.yaml.in/yaml/v2"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Encode writes objects as YAML documents separated by "---", with sorted keys
@@ -18,11 +18,13 @@ func Encode(objs []Object) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The pruned map goes straight to the YAML encoder, which sorts keys:
-		// sigs.k8s.io/yaml would encode it to JSON and parse that back first.
-		out, err := yaml.Marshal(m)
-		if err != nil {
-			return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+		// The pruned map goes straight to the YAML writer: sigs.k8s.io/yaml
+		// would encode it to JSON and parse that back first.
+		out, fast := writeFast(m)
+		if !fast {
+			if out, err = yaml.Marshal(ordered(m)); err != nil {
+				return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+			}
 		}
 		if i > 0 {
 			buf.WriteString("---\n")

@@ -1,0 +1,283 @@
+package render
+
+import (
+	"bytes"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	yaml "go.yaml.in/yaml/v2"
+)
+
+// A fast writer for the maps Encode produces, in exactly the form
+// go.yaml.in/yaml/v2 writes them. yaml/v2 spends microseconds on every node;
+// a cluster has a thousand, and a batch of specs a million. The decisions
+// that make its output what it is (the order of keys, how each string is
+// quoted or written as a block) are still yaml/v2's: asked once per distinct
+// key set and string, and remembered. Whatever this writer is not sure to
+// write as yaml/v2 would (a line yaml/v2 might fold, a long key, a float),
+// it declines, and Encode uses yaml/v2. Tests compare the two on every
+// example and on random documents.
+
+// foldWidth is yaml/v2's line width: past it, a plain or quoted scalar may be
+// folded at a space.
+const foldWidth = 80
+
+// maxSimpleKey: yaml/v2 writes longer keys in the "? " form.
+const maxSimpleKey = 100
+
+var scalars sync.Map // string -> scalarForm
+
+// scalarForm is how yaml/v2 writes a string as a value.
+type scalarForm struct {
+	line   string   // a single-line form, or ""
+	header string   // a literal block's header ("|", "|-", "|+"), or ""
+	body   []string // a literal block's lines, without indentation
+}
+
+func formOf(s string) scalarForm {
+	if v, ok := scalars.Load(s); ok {
+		return v.(scalarForm)
+	}
+	var f scalarForm
+	if out, err := yaml.Marshal(s); err == nil {
+		text := strings.TrimSuffix(string(out), "\n")
+		first, rest, multi := strings.Cut(text, "\n")
+		switch {
+		case !multi:
+			f.line = first
+		case first == "|" || first == "|-" || first == "|+":
+			f.header = first
+			f.body = strings.Split(rest, "\n")
+			for i, l := range f.body {
+				f.body[i] = strings.TrimPrefix(l, "  ")
+			}
+		}
+	}
+	scalars.Store(s, f)
+	return f
+}
+
+// orderOf returns the keys of m in yaml/v2's order, made deterministic: a
+// stable sort of the keys in byte order, by keyLess.
+func orderOf(m map[string]any) ([]string, bool) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if len(k) > maxSimpleKey || strings.ContainsAny(k, "\n\r") {
+			return nil, false
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	sort.SliceStable(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	return keys, true
+}
+
+// keyLess is yaml/v2's order of string keys, rune by rune: at the first
+// difference two letters compare as runes, a non-letter comes before a
+// letter, and runs of digits compare by their value. yaml/v2 sorts with it
+// straight from Go's random map order; on the rare key sets where it is not
+// transitive that order leaks into its output. Sorted stably from byte
+// order, as here, the output is the same on every run.
+func keyLess(a, b string) bool {
+	ar, br := []rune(a), []rune(b)
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if ar[i] == br[i] {
+			continue
+		}
+		aLetter, bLetter := unicode.IsLetter(ar[i]), unicode.IsLetter(br[i])
+		if aLetter && bLetter {
+			return ar[i] < br[i]
+		}
+		if aLetter || bLetter {
+			return bLetter
+		}
+		// Digit runs from here compare by value. A run that started
+		// before i with a non-zero digit makes leading zeros count.
+		var an, bn int64
+		if ar[i] == '0' || br[i] == '0' {
+			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+				if ar[j] != '0' {
+					an, bn = 1, 1
+					break
+				}
+			}
+		}
+		ai, bi := i, i
+		for ; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+			an = an*10 + int64(ar[ai]-'0')
+		}
+		for ; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+			bn = bn*10 + int64(br[bi]-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return ar[i] < br[i]
+	}
+	return len(ar) < len(br)
+}
+
+// ordered returns v with every map replaced by a yaml.MapSlice in orderOf's
+// order, for yaml/v2 to write when the fast writer declines.
+func ordered(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		sort.SliceStable(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+		ms := make(yaml.MapSlice, 0, len(keys))
+		for _, k := range keys {
+			ms = append(ms, yaml.MapItem{Key: k, Value: ordered(t[k])})
+		}
+		return ms
+	case []any:
+		out := make([]any, len(t))
+		for i, c := range t {
+			out[i] = ordered(c)
+		}
+		return out
+	}
+	return v
+}
+
+// fastWriter appends YAML to buf; ok turns false at the first thing it
+// declines to write.
+type fastWriter struct {
+	buf bytes.Buffer
+	ok  bool
+}
+
+// writeFast writes m as yaml/v2 would, or returns false.
+func writeFast(m map[string]any) ([]byte, bool) {
+	w := &fastWriter{ok: true}
+	w.buf.Grow(4096)
+	w.mapping(m, 0, "")
+	return w.buf.Bytes(), w.ok
+}
+
+func spaces(n int) string { return strings.Repeat(" ", n) }
+
+// mapping writes a non-empty map whose keys sit at indent; the first key is
+// preceded by first when it is not empty (a sequence item's "- ").
+func (w *fastWriter) mapping(m map[string]any, indent int, first string) {
+	keys, ok := orderOf(m)
+	if !ok {
+		w.ok = false
+		return
+	}
+	for i, k := range keys {
+		if !w.ok {
+			return
+		}
+		prefix := spaces(indent)
+		if i == 0 && first != "" {
+			prefix = first
+		}
+		kf := formOf(k)
+		if kf.line == "" {
+			w.ok = false
+			return
+		}
+		w.buf.WriteString(prefix)
+		w.buf.WriteString(kf.line)
+		w.buf.WriteByte(':')
+		w.value(m[k], indent, len(prefix)+len(kf.line)+1)
+	}
+}
+
+// value writes what follows "key:", at column col, for a key at indent.
+func (w *fastWriter) value(v any, indent, col int) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			w.buf.WriteString(" {}\n")
+			return
+		}
+		w.buf.WriteByte('\n')
+		w.mapping(t, indent+2, "")
+	case []any:
+		if len(t) == 0 {
+			w.buf.WriteString(" []\n")
+			return
+		}
+		w.buf.WriteByte('\n')
+		w.sequence(t, indent)
+	case string:
+		w.scalar(t, indent, col)
+	case int64:
+		w.buf.WriteByte(' ')
+		w.buf.WriteString(strconv.FormatInt(t, 10))
+		w.buf.WriteByte('\n')
+	case bool:
+		w.buf.WriteString(" " + strconv.FormatBool(t) + "\n")
+	default:
+		w.ok = false
+	}
+}
+
+// sequence writes items as yaml/v2 does in a mapping: "- " at the key's indent.
+func (w *fastWriter) sequence(items []any, indent int) {
+	for _, item := range items {
+		if !w.ok {
+			return
+		}
+		switch t := item.(type) {
+		case map[string]any:
+			if len(t) == 0 {
+				w.ok = false
+				return
+			}
+			w.mapping(t, indent+2, spaces(indent)+"- ")
+		case string:
+			f := formOf(t)
+			if f.line == "" || (indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
+				w.ok = false
+				return
+			}
+			w.buf.WriteString(spaces(indent) + "- " + f.line + "\n")
+		case int64:
+			w.buf.WriteString(spaces(indent) + "- " + strconv.FormatInt(t, 10) + "\n")
+		default:
+			w.ok = false
+		}
+	}
+}
+
+// scalar writes a string value: one line when yaml/v2 could not fold it, or
+// a literal block indented two spaces deeper than its key.
+func (w *fastWriter) scalar(s string, indent, col int) {
+	f := formOf(s)
+	switch {
+	case f.line != "":
+		if col+1+len(f.line) > foldWidth && strings.Contains(f.line, " ") {
+			w.ok = false
+			return
+		}
+		w.buf.WriteByte(' ')
+		w.buf.WriteString(f.line)
+		w.buf.WriteByte('\n')
+	case f.header != "":
+		w.buf.WriteByte(' ')
+		w.buf.WriteString(f.header)
+		w.buf.WriteByte('\n')
+		pad := spaces(indent + 2)
+		for _, l := range f.body {
+			if l != "" {
+				w.buf.WriteString(pad)
+				w.buf.WriteString(l)
+			}
+			w.buf.WriteByte('\n')
+		}
+	default:
+		w.ok = false
+	}
+}
