@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: help build test unit lint golden verify fuzz bench clean
+.PHONY: help build test unit lint golden verify fuzz bench cluster-tools cluster-test lint-manifests clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,15 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
 	bash hack/bench.sh
+
+cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate into bin/ (skips what is built)
+	bash hack/cluster-tools.sh
+
+cluster-test: cluster-tools ## server-side dry-run, rollout, zero drift and upgrade on a real control plane with kwok nodes
+	$(GO) test -tags cluster ./test/cluster/ -v -count=1 -timeout 40m
+
+lint-manifests: cluster-tools ## kube-score (0 CRITICAL, hack/kube-score-ignore.txt) and kubectl-validate on every golden file
+	KUBE_SCORE_GATE=1 bash hack/lint-manifests.sh
 
 clean: ## remove built binaries
 	rm -rf $(BIN)
