@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: help build test unit lint golden verify fuzz bench cluster-tools cluster-test lint-manifests clean
+.PHONY: help build test unit lint golden verify fuzz bench kustomize kustomize-test cluster-tools cluster-test lint-manifests clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,13 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
 	bash hack/bench.sh
+
+KUSTOMIZE_VERSION := v5.7.1
+kustomize: ## install the kustomize CLI v5.7.1 (KUSTOMIZE_VERSION) into bin/ for the generator tests
+	GOBIN=$(abspath $(BIN)) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+kustomize-test: ## kustomize build --enable-exec examples/kustomize/ == mysqlgen render (SKIP without bin/kustomize)
+	$(GO) test -count=1 -v -run '^TestKustomize' ./cmd/mysqlgen
 
 cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate into bin/ (skips what is built)
 	bash hack/cluster-tools.sh

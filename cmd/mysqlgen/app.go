@@ -53,7 +53,10 @@ func newRootCommand(s streams) *cobra.Command {
 		Short: "Render the Kubernetes manifests of a replicated MySQL cluster",
 		Long: `mysqlgen renders a replicated MySQL or MariaDB cluster (a StatefulSet whose
 ordinal 0 is the primary and whose other pods clone and replicate from it, with
-its Services and ConfigMaps) from a small YAML spec, without an operator.`,
+its Services and ConfigMaps) from a small YAML spec, without an operator.
+
+Run with no command by kustomize, with a KRM ResourceList on stdin, it is a
+kustomize generator (see mysqlgen krm --help); at a terminal it prints this help.`,
 		Example: `  # the default cluster; create its Secret first
   mysqlgen secret | kubectl apply -f -
   mysqlgen render | kubectl apply -f -
@@ -64,6 +67,9 @@ its Services and ConfigMaps) from a small YAML spec, without an operator.`,
   mysqlgen render -f cluster.yaml | kubectl apply -f -`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runNoCommand(s, cmd)
+		},
 	}
 	root.AddCommand(
 		newRenderCommand(s),
@@ -71,6 +77,9 @@ its Services and ConfigMaps) from a small YAML spec, without an operator.`,
 		newInitCommand(s),
 		newSecretCommand(s),
 		newVersionCommand(s),
+		newDiffCommand(s),
+		newSchemaCommand(s),
+		newKRMCommand(s),
 	)
 	return root
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
-
 	"github.com/spf13/cobra"
-
-	"github.com/mysqlgen/mysqlgen/pkg/render"
 )
 
 type renderFlags struct {
 	files []string
+	out   outputFlags
 }
 
 func newRenderCommand(s streams) *cobra.Command {
@@ -20,32 +17,41 @@ func newRenderCommand(s streams) *cobra.Command {
 		Long: `Render loads each spec strictly, fills in defaults, validates it, and prints
 the cluster's manifests as YAML documents. With no -f it renders the default
 cluster. Output is written only when every spec is valid: on any error nothing
-reaches stdout, so a pipe into kubectl applies nothing.`,
+reaches stdout, so a pipe into kubectl applies nothing.
+
+-o json prints a v1 List instead. -o dir/ writes one file per object and a
+kustomization.yaml listing them, for a GitOps repository: the directory is
+replaced as a whole (atomically), so files no longer rendered disappear, and it
+is left untouched on any error. Documents come in kustomize's legacy order,
+the order kustomize build prints, or with --order helm in Helm's install order.`,
 		Example: `  mysqlgen render | kubectl apply -f -
   mysqlgen render -f cluster.yaml > cluster.rendered.yaml
   mysqlgen render -f clusters/            # every *.yaml in the directory
-  cat cluster.yaml | mysqlgen render -f -`,
+  cat cluster.yaml | mysqlgen render -f -
+  mysqlgen render -f cluster.yaml -o deploy/mysql/   # a directory for Argo CD or Flux
+  mysqlgen render -f cluster.yaml -o json --order helm`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRender(s, flags)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&flags.files, "filename", "f", nil, "spec file, directory of specs, or - for stdin (repeatable)")
+	flags.out.register(cmd, "output: yaml, json (a v1 List), or a directory ending in / (one file per object)")
 	return cmd
 }
 
 func runRender(s streams, flags *renderFlags) error {
+	dest, err := flags.out.parse()
+	if err != nil {
+		return err
+	}
 	docs, err := loadClusters(s, flags.files)
 	if err != nil {
 		return err
 	}
-	var objs []render.Object
-	for _, d := range docs {
-		objs = append(objs, render.Objects(d.Cluster)...)
-	}
-	out, err := render.Encode(objs)
+	objs, err := renderClusters(s, docs, dest.order)
 	if err != nil {
 		return err
 	}
-	return writeAll(s.out, bytes.NewBuffer(out))
+	return writeOutput(s, objs, dest)
 }

@@ -207,6 +207,7 @@ func decodeDocument(root *yaml.Node, source string) (*Document, error) {
 		SetDefaults(cluster)
 		return nil, d.Annotate(append(errs, Validate(cluster)...))
 	}
+	dropFunctionAnnotations(&cluster.Metadata)
 	d.Cluster = cluster
 	return d, nil
 }
@@ -560,6 +561,7 @@ func lineOf(root *yaml.Node, path string) int {
 		var next *yaml.Node
 		if i, err := strconv.Atoi(part); err == nil && n.Kind == yaml.SequenceNode && i >= 0 && i < len(n.Content) {
 			next = n.Content[i]
+			line = next.Line // the item's own line, not its list's
 		} else if n.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				if n.Content[i].Value == part {

@@ -86,6 +86,10 @@ type ClusterSpec struct {
 	Config map[string]string `json:"config,omitempty"`
 	// Replication tunes how replicas follow the primary.
 	Replication Replication `json:"replication,omitempty"`
+	// Patches are applied to the rendered objects, in order, as a
+	// kustomization's patches: strategic-merge or JSON 6902 patches, to set
+	// any field the spec does not cover.
+	Patches []Patch `json:"patches,omitempty"`
 }
 
 // Storage is a member's PersistentVolumeClaim.

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/mysqlgen/mysqlgen/pkg/output"
+	"github.com/mysqlgen/mysqlgen/pkg/patch"
+	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/pkg/spec"
+)
+
+// outputFlags are the -o and --order flags of render and diff.
+type outputFlags struct {
+	output string
+	order  string
+}
+
+func (f *outputFlags) register(cmd *cobra.Command, outputHelp string) {
+	cmd.Flags().StringVarP(&f.output, "output", "o", string(output.FormatYAML), outputHelp)
+	cmd.Flags().StringVar(&f.order, "order", string(output.OrderLegacy), "document order: legacy (kustomize's) or helm (Helm's install order)")
+}
+
+// destination is where output goes: a stream format, or a directory.
+type destination struct {
+	format output.Format
+	dir    string
+	order  output.Order
+}
+
+// parse reads -o as a format name, else as a directory: a path ending in /
+// or naming an existing directory.
+func (f *outputFlags) parse() (destination, error) {
+	order, err := output.ParseOrder(f.order)
+	if err != nil {
+		return destination{}, err
+	}
+	d := destination{order: order}
+	if format, err := output.ParseFormat(f.output); err == nil {
+		d.format = format
+		return d, nil
+	} else if !isDirPath(f.output) {
+		return destination{}, err
+	}
+	d.dir = f.output
+	return d, nil
+}
+
+func isDirPath(p string) bool {
+	if strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(os.PathSeparator)) {
+		return true
+	}
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
+}
+
+// renderClusters renders each loaded cluster, applies its patches and puts
+// its objects in the order asked for; clusters follow one another in the
+// order they were loaded, so that rendering several specs is rendering each
+// in turn. Like loadClusters, it prints every problem (a patch
+// that does not apply), with its file and line, and then returns
+// errAlreadyReported.
+func renderClusters(s streams, docs []*spec.Document, order output.Order) ([]render.Object, error) {
+	var objs []render.Object
+	var problems []string
+	for _, d := range docs {
+		patched, errs := patch.Apply(render.Objects(d.Cluster), d.Cluster.Spec.Patches, field.NewPath("spec", "patches"))
+		if err := d.Annotate(errs); err != nil {
+			problems = append(problems, strings.Split(err.Error(), "\n")...)
+			continue
+		}
+		objs = append(objs, output.Sort(patched, order)...)
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(s.err, p)
+		}
+		return nil, errAlreadyReported{count: len(problems)}
+	}
+	return objs, nil
+}
+
+// writeOutput writes objs to stdout in the chosen format, or makes the
+// chosen directory hold them.
+func writeOutput(s streams, objs []render.Object, d destination) error {
+	if d.dir != "" {
+		files, err := output.Files(objs)
+		if err != nil {
+			return err
+		}
+		if err := output.WriteDir(d.dir, files); err != nil {
+			return fmt.Errorf("writing %s: %w", d.dir, err)
+		}
+		return nil
+	}
+	out, err := output.Encode(objs, d.format)
+	if err != nil {
+		return err
+	}
+	return writeAll(s.out, bytes.NewBuffer(out))
+}

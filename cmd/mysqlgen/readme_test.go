@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// readmeBlock is a fenced block of README.md marked, on the line before its
+// fence, with <!-- readme-test: NAME -->.
+type readmeBlock struct {
+	name, lang, text string
+}
+
+var readmeMarkerRE = regexp.MustCompile("(?m)^<!-- readme-test: ([a-z0-9-]+) -->\n```(sh|yaml)\n((?s:.*?))^```\n")
+
+func readmeBlocks(t *testing.T) []readmeBlock {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []readmeBlock
+	for _, m := range readmeMarkerRE.FindAllStringSubmatch(string(readme), -1) {
+		blocks = append(blocks, readmeBlock{name: m[1], lang: m[2], text: m[3]})
+	}
+	if n := strings.Count(string(readme), "<!-- readme-test:"); n != len(blocks) {
+		t.Fatalf("README.md has %d readme-test markers but %d of them precede a ```sh or ```yaml block", n, len(blocks))
+	}
+	return blocks
+}
+
+// kubectlStandIn records what the workflows apply, since the tests have no
+// cluster; the test then checks that it is a set of Kubernetes objects.
+const kubectlStandIn = `#!/bin/sh
+# kubectl stand-in for the README test: records its arguments and what it is asked to apply.
+printf '%s\n' "$*" >> "$KUBECTL_LOG"
+if [ "$1" = apply ]; then
+  cat >> "$KUBECTL_APPLIED"
+  printf -- '---\n' >> "$KUBECTL_APPLIED"
+fi
+`
+
+// The README's workflow sections are copy-paste examples: each marked block
+// runs here, in order, in one empty Git repository, against the built
+// binary. Shell blocks must exit 0; YAML blocks must parse as objects, a
+// MySQLCluster must render, and a GitOps tool's path must be a rendered
+// directory.
+func TestREADMEWorkflows(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("SKIP: no bash")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("SKIP: no git")
+	}
+	blocks := readmeBlocks(t)
+	var names []string
+	for _, b := range blocks {
+		names = append(names, b.name)
+	}
+	for _, want := range []string{"kubectl", "kustomize", "gitops", "argocd", "flux", "ci", "schema", "patches"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("README.md has no readme-test block %q (found %v)", want, names)
+		}
+	}
+
+	work, tools := t.TempDir(), t.TempDir()
+	if err := os.Symlink(mysqlgenBinary(t), filepath.Join(tools, "mysqlgen")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tools, "kubectl"), []byte(kubectlStandIn), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	kustomize := kustomizeBinary()
+	if kustomize != "" {
+		if err := os.Symlink(kustomize, filepath.Join(tools, "kustomize")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	applied := filepath.Join(t.TempDir(), "applied.yaml")
+	env := append(os.Environ(),
+		"PATH="+tools+string(os.PathListSeparator)+pathWithout(os.Getenv("PATH"), "kustomize"),
+		"KUBECTL_LOG="+filepath.Join(t.TempDir(), "kubectl.log"),
+		"KUBECTL_APPLIED="+applied,
+		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
+		"GIT_AUTHOR_NAME=readme", "GIT_AUTHOR_EMAIL=readme@example.com",
+		"GIT_COMMITTER_NAME=readme", "GIT_COMMITTER_EMAIL=readme@example.com",
+	)
+	sh := func(script string) (string, error) {
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+		cmd.Dir, cmd.Env = work, env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := sh("git init -q -b main ."); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+
+	for _, b := range blocks {
+		t.Run(b.name, func(t *testing.T) {
+			switch {
+			case b.lang == "yaml":
+				checkYAMLBlock(t, work, b)
+			case strings.Contains(b.text, "kustomize build") && kustomize == "":
+				t.Skip("SKIP: no kustomize CLI in bin/ or on PATH; make kustomize installs it")
+			default:
+				if out, err := sh(b.text); err != nil {
+					t.Fatalf("the README's %s block failed: %v\n--- block\n%s--- output\n%s", b.name, err, b.text, out)
+				}
+			}
+		})
+	}
+
+	// What reached kubectl is the Secret and the clusters' objects.
+	data, err := os.ReadFile(applied)
+	if err != nil {
+		t.Fatalf("nothing was applied: %v", err)
+	}
+	var kinds []string
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		var m struct{ Kind string }
+		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+			t.Fatalf("kubectl was given something that is not YAML: %v", err)
+		}
+		if m.Kind != "" {
+			kinds = append(kinds, m.Kind)
+		}
+	}
+	for _, want := range []string{"Secret", "ConfigMap", "Service", "StatefulSet"} {
+		if !slices.Contains(kinds, want) {
+			t.Errorf("kubectl was given no %s (kinds: %v)", want, kinds)
+		}
+	}
+
+	// The CI check fails once the spec changes and the output does not.
+	if _, err := os.Stat(filepath.Join(work, "deploy", "mysql")); err == nil {
+		spec := filepath.Join(work, "cluster.yaml")
+		b, _ := os.ReadFile(spec)
+		if err := os.WriteFile(spec, bytes.Replace(b, []byte("replicas: 3"), []byte("replicas: 5"), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := sh("mysqlgen diff -f cluster.yaml deploy/mysql/")
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(out, "+  replicas: 5") {
+			t.Errorf("the drift check of a changed spec: %v\n%s", err, out)
+		}
+	}
+}
+
+// checkYAMLBlock checks a YAML block of the README: every document is an
+// object; a MySQLCluster renders; a GitOps tool's path is a directory that
+// mysqlgen rendered in an earlier block.
+func checkYAMLBlock(t *testing.T, work string, b readmeBlock) {
+	t.Helper()
+	var obj struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Spec       struct {
+			Path   string `json:"path"`
+			Source struct {
+				Path string `json:"path"`
+			} `json:"source"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal([]byte(b.text), &obj); err != nil || obj.APIVersion == "" || obj.Kind == "" {
+		t.Fatalf("not a Kubernetes object (%v):\n%s", err, b.text)
+	}
+	if obj.Kind == "MySQLCluster" {
+		r := run(t, b.text, "render", "-f", "-")
+		if r.code != 0 || r.stdout == "" {
+			t.Errorf("the README's %s spec does not render: %s", b.name, r.err)
+		}
+		return
+	}
+	for _, p := range []string{obj.Spec.Path, obj.Spec.Source.Path} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(work, p, "kustomization.yaml")); err != nil {
+			t.Errorf("%s points at %s, which holds no rendered kustomization.yaml", obj.Kind, p)
+		}
+		return
+	}
+	t.Errorf("%s: no path to check", obj.Kind)
+}
+
+// pathWithout drops the PATH entries holding name, so that a block that needs
+// a tool this test does not provide fails here as it would for a user.
+func pathWithout(path, name string) string {
+	var keep []string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			keep = append(keep, dir)
+		}
+	}
+	return strings.Join(keep, string(os.PathListSeparator))
+}

@@ -1,0 +1,181 @@
+// Package krm runs mysqlgen as a KRM function (the Kubernetes Resource Model
+// Functions Specification, kustomize's functions-spec.md): it reads a
+// ResourceList whose functionConfig is a MySQLCluster spec and writes it back
+// with the cluster's objects appended to its items, so that a kustomization
+// can list a spec under generators:. Invalid specs come back as results of
+// severity error, with their field paths.
+package krm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	yaml3 "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/mysqlgen/mysqlgen/pkg/output"
+	"github.com/mysqlgen/mysqlgen/pkg/patch"
+	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/pkg/spec"
+)
+
+// The ResourceList's identity, in the versions function runners send.
+const (
+	resourceListKind = "ResourceList"
+	apiVersionV1     = "config.kubernetes.io/v1"
+	apiVersionAlpha1 = "config.kubernetes.io/v1alpha1"
+)
+
+// IsResourceList reports whether data's first YAML document is a KRM
+// ResourceList, which is how mysqlgen run with no command tells a function
+// runner from a user.
+func IsResourceList(data []byte) bool {
+	var head struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+	}
+	if err := yaml3.NewDecoder(bytes.NewReader(data)).Decode(&head); err != nil {
+		return false
+	}
+	return head.Kind == resourceListKind && (head.APIVersion == apiVersionV1 || head.APIVersion == apiVersionAlpha1)
+}
+
+// Error is a function config that could not be rendered: the results the
+// ResourceList carries, one line each for a human.
+type Error struct {
+	Results framework.Results
+}
+
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Results))
+	for i, r := range e.Results {
+		var b strings.Builder
+		b.WriteString("functionConfig")
+		if ref := r.ResourceRef; ref != nil && ref.Kind != "" {
+			fmt.Fprintf(&b, " %s/%s", ref.Kind, ref.Name)
+		}
+		if r.Field != nil && r.Field.Path != "" {
+			b.WriteString(": " + r.Field.Path)
+		}
+		b.WriteString(": " + r.Message)
+		lines[i] = b.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Run reads a ResourceList from in and writes the ResourceList to out: its
+// items unchanged, followed by the objects of the cluster its functionConfig
+// specifies, in kustomize's legacy order. When the spec is invalid, out gets
+// the items unchanged and the results, and Run returns an *Error.
+func Run(in io.Reader, out io.Writer) error {
+	rw := &kio.ByteReadWriter{
+		Reader: in,
+		Writer: out,
+		// Pass the items through as they came: add no index annotations of
+		// our own, and strip none of the runner's.
+		OmitReaderAnnotations: true,
+		KeepReaderAnnotations: true,
+	}
+	return framework.Execute(framework.ResourceListProcessorFunc(process), rw)
+}
+
+func process(rl *framework.ResourceList) error {
+	objs, results := renderConfig(rl.FunctionConfig)
+	if len(results) > 0 {
+		rl.Results = append(rl.Results, results...)
+		return &Error{Results: results}
+	}
+	for _, o := range objs {
+		y, err := render.Encode([]render.Object{o})
+		if err != nil {
+			return err
+		}
+		n, err := yaml.Parse(string(y))
+		if err != nil {
+			return fmt.Errorf("parsing the rendered %s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
+		}
+		rl.Items = append(rl.Items, n)
+	}
+	return nil
+}
+
+// renderConfig loads, defaults, validates and renders the function config,
+// as mysqlgen render does a spec file.
+func renderConfig(cfg *yaml.RNode) ([]render.Object, framework.Results) {
+	if cfg == nil || cfg.IsNilOrEmpty() {
+		return nil, framework.Results{{
+			Severity: framework.Error,
+			Message:  fmt.Sprintf("no functionConfig: mysqlgen needs a %s spec (apiVersion: %s) as its function config", spec.Kind, spec.APIVersion),
+		}}
+	}
+	ref, file := identify(cfg)
+	text, err := cfg.String()
+	if err != nil {
+		return nil, framework.Results{{Severity: framework.Error, Message: err.Error(), ResourceRef: ref, File: file}}
+	}
+	docs, err := spec.Load(strings.NewReader(text), "functionConfig")
+	if err == nil && len(docs) != 1 {
+		err = fmt.Errorf("functionConfig holds %d documents, expected one %s", len(docs), spec.Kind)
+	}
+	if err != nil {
+		return nil, toResults(err, ref, file)
+	}
+	c := docs[0].Cluster
+	spec.SetDefaults(c)
+	if errs := spec.Validate(c); len(errs) > 0 {
+		return nil, fieldResults(errs, ref, file)
+	}
+	objs, errs := patch.Apply(render.Objects(c), c.Spec.Patches, field.NewPath("spec", "patches"))
+	if len(errs) > 0 {
+		return nil, fieldResults(errs, ref, file)
+	}
+	return output.Sort(objs, output.OrderLegacy), nil
+}
+
+// identify names the function config for results: its identity, and its
+// file when the runner says (kpt does, in the path annotations).
+func identify(cfg *yaml.RNode) (*yaml.ResourceIdentifier, *framework.File) {
+	ref := &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: cfg.GetApiVersion(), Kind: cfg.GetKind()},
+		NameMeta: yaml.NameMeta{Name: cfg.GetName(), Namespace: cfg.GetNamespace()},
+	}
+	annotations := cfg.GetAnnotations()
+	for _, k := range []string{"internal.config.kubernetes.io/path", "config.kubernetes.io/path"} {
+		if p := annotations[k]; p != "" {
+			return ref, &framework.File{Path: p}
+		}
+	}
+	return ref, nil
+}
+
+func toResults(err error, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {
+	var se *spec.Error
+	if errors.As(err, &se) {
+		return fieldResults(se.Errs, ref, file)
+	}
+	return framework.Results{{Severity: framework.Error, Message: strings.TrimPrefix(err.Error(), "functionConfig: "), ResourceRef: ref, File: file}}
+}
+
+func fieldResults(errs field.ErrorList, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {
+	results := make(framework.Results, 0, len(errs))
+	for _, fe := range errs {
+		r := &framework.Result{Severity: framework.Error, Message: fe.ErrorBody(), ResourceRef: ref, File: file}
+		if fe.Field != "" && fe.Field != "<nil>" {
+			r.Field = &framework.Field{Path: fe.Field}
+			if fe.Type != field.ErrorTypeRequired && fe.Type != field.ErrorTypeForbidden {
+				switch v := fe.BadValue.(type) {
+				case string, bool, int, int32, int64, float64:
+					r.Field.CurrentValue = v
+				}
+			}
+		}
+		results = append(results, r)
+	}
+	return results
+}
