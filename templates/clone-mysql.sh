@@ -37,7 +37,10 @@ done
 # third field (GTID set) is optional, so the fields are read one by one.
 file="" pos="" gtid=""
 if [[ -f "$STAGING_DIR/${info}_binlog_info" ]]; then
-  read -r file pos gtid _ <"$STAGING_DIR/${info}_binlog_info" || true
+  # A GTID set of several sources spans lines ("uuid1:1-5,\nuuid2:1-3").
+  binlog_info="$(<"$STAGING_DIR/${info}_binlog_info")"
+  read -r file pos gtid <<<"${binlog_info//$'\n'/ }" || true
+  gtid="${gtid// /}"
 fi
 slave_info="$STAGING_DIR/${info}_slave_info"
 if ((n > 1)); then
@@ -56,5 +59,8 @@ else
 fi
 printf 'file=%s\npos=%s\ngtid=%s\n' "$file" "$pos" "$gtid" >"$STAGING_DIR/${PENDING_FILE##*/}"
 
+# MySQL keeps its server UUID in auto.cnf; a copy would give the replica its
+# donor's, and replication refuses a source with the replica's own UUID.
+rm -f "$STAGING_DIR/auto.cnf"
 mv "$STAGING_DIR" "$DATA_DIR"
 log "clone complete (file=$file pos=$pos gtid=$gtid)"
