@@ -141,6 +141,11 @@ func renderConfig(cfg *yaml.RNode) ([]render.Object, framework.Results) {
 // identify names the function config for results: its identity, and its
 // file when the runner says (kpt does, in the path annotations).
 func identify(cfg *yaml.RNode) (*yaml.ResourceIdentifier, *framework.File) {
+	// kyaml's getters index a mapping's fields and panic on anything else;
+	// spec.Load says what is wrong with a list or a scalar.
+	if cfg.YNode().Kind != yaml.MappingNode {
+		return nil, nil
+	}
 	ref := &yaml.ResourceIdentifier{
 		TypeMeta: yaml.TypeMeta{APIVersion: cfg.GetApiVersion(), Kind: cfg.GetKind()},
 		NameMeta: yaml.NameMeta{Name: cfg.GetName(), Namespace: cfg.GetNamespace()},
