@@ -15,8 +15,9 @@ test: unit ## unit, CLI and golden tests
 unit: ## unit, CLI and golden tests
 	$(GO) test -count=1 ./...
 
-lint: ## go vet, gofmt and shellcheck
+lint: ## go vet (with the cluster and e2e tags too), gofmt and shellcheck
 	$(GO) vet ./...
+	$(GO) vet -tags cluster,e2e ./test/...
 	@out=$$(gofmt -l cmd pkg templates internal test); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
 	shellcheck --external-sources templates/*.sh .ci/run
 
@@ -29,6 +30,7 @@ verify: golden ## regenerate the golden files and fail if they changed
 FUZZTIME ?= 20s
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
+	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzKRM$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
 
 bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
