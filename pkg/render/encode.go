@@ -2,41 +2,64 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v2"
-	"k8s.io/apimachinery/pkg/runtime"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 )
 
 // Encode writes objects as YAML documents separated by "---", with sorted keys
 // and none of the zero-value noise typed structs carry: no status, no
 // creationTimestamp, no null, no empty {} or []. Equal input gives equal bytes.
+// Many objects (a batch of specs) are encoded on every CPU at once, each into
+// its own slot, and joined in their order.
 func Encode(objs []Object) ([]byte, error) {
-	var buf bytes.Buffer
-	for i, obj := range objs {
-		m, err := cleanMap(obj)
-		if err != nil {
-			return nil, err
-		}
-		// The pruned map goes straight to the YAML writer: sigs.k8s.io/yaml
-		// would encode it to JSON and parse that back first.
-		out, fast := writeFast(m)
-		if !fast {
-			if out, err = yaml.Marshal(ordered(m)); err != nil {
-				return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+	docs := make([][]byte, len(objs))
+	errs := make([]error, len(objs))
+	workers := min(runtime.GOMAXPROCS(0), len(objs)/parallelMin+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(objs); i += workers {
+				docs[i], errs[i] = encodeOne(objs[i])
 			}
-		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(out)
+		}()
 	}
-	return buf.Bytes(), nil
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return bytes.Join(docs, []byte("---\n")), nil
+}
+
+// parallelMin is how many objects make another worker worth starting; one
+// cluster (up to ten objects) is encoded on the calling goroutine's worker.
+const parallelMin = 32
+
+func encodeOne(obj Object) ([]byte, error) {
+	m, err := cleanMap(obj)
+	if err != nil {
+		return nil, err
+	}
+	// The pruned map goes straight to the YAML writer: sigs.k8s.io/yaml
+	// would encode it to JSON and parse that back first.
+	out, fast := writeFast(m)
+	if !fast {
+		if out, err = yaml.Marshal(ordered(m)); err != nil {
+			return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+		}
+	}
+	return out, nil
 }
 
 // cleanMap converts a typed object to a map and prunes it.
 func cleanMap(obj Object) (map[string]any, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	m, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}

@@ -119,3 +119,30 @@ func lineDiff(want, got string) string {
 	}
 	return "(equal)"
 }
+
+// A batch is encoded on several CPUs and must come out as the objects
+// encoded one by one, in their order.
+func TestEncodeBatchInOrder(t *testing.T) {
+	var all []Object
+	var want []string
+	for _, c := range matrix(t) {
+		for _, o := range Objects(c) {
+			all = append(all, o)
+			one, err := Encode([]Object{o})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, string(one))
+		}
+	}
+	if len(all) <= parallelMin {
+		t.Fatalf("only %d objects: the batch would not run in parallel", len(all))
+	}
+	got, err := Encode(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != strings.Join(want, "---\n") {
+		t.Error("a parallel batch differs from its objects encoded one by one")
+	}
+}
