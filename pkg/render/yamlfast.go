@@ -38,6 +38,13 @@ type scalarForm struct {
 }
 
 func formOf(s string) scalarForm {
+	// Most strings are plain words or clean scripts: no need to ask.
+	if plainWord(s) {
+		return scalarForm{line: s}
+	}
+	if header, ok := cleanBlock(s); ok {
+		return scalarForm{header: header, body: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+	}
 	if v, ok := scalars.Load(s); ok {
 		return v.(scalarForm)
 	}
@@ -58,6 +65,59 @@ func formOf(s string) scalarForm {
 	}
 	scalars.Store(s, f)
 	return f
+}
+
+// yaml11Words are the words YAML 1.1 reads as booleans or null, which
+// yaml/v2 quotes.
+var yaml11Words = map[string]bool{
+	"y": true, "yes": true, "n": true, "no": true, "on": true, "off": true,
+	"true": true, "false": true, "null": true,
+}
+
+// plainWord reports a string yaml/v2 surely writes as it is: a letter, then
+// letters, digits and . _ / -, and not a YAML 1.1 boolean or null. A leading
+// letter rules out every number, and the few characters every indicator.
+func plainWord(s string) bool {
+	if s == "" || len(s) > 64 || !isLetter(s[0]) || yaml11Words[strings.ToLower(s)] {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isLetter(c) && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '/' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// cleanBlock reports a multi-line string yaml/v2 surely writes as a literal
+// block, and its header: printable ASCII lines with no trailing blanks, not
+// starting with a blank or a line break, ending with one line break ("|") or
+// none ("|-").
+func cleanBlock(s string) (string, bool) {
+	if !strings.Contains(s, "\n") || s[0] == ' ' || s[0] == '\n' || strings.HasSuffix(s, "\n\n") {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' {
+			if i > 0 && s[i-1] == ' ' {
+				return "", false
+			}
+			continue
+		}
+		if c < 0x20 || c > 0x7e {
+			return "", false
+		}
+	}
+	if s[len(s)-1] == '\n' {
+		return "|", true
+	}
+	if s[len(s)-1] == ' ' {
+		return "", false
+	}
+	return "|-", true
 }
 
 // orderOf returns the keys of m in yaml/v2's order, made deterministic: a
