@@ -36,8 +36,9 @@ func typedFor(kind string) runtime.Object {
 	return nil
 }
 
-// addSeeds adds every example and every invalid case to the corpus.
-func addSeeds(f *testing.F) {
+// addSeeds adds every example and every invalid case to the corpus, each
+// passed through wrap.
+func addSeeds(f *testing.F, wrap func([]byte) []byte) {
 	for _, pattern := range []string{"examples/*.yaml", "testdata/invalid/*.yaml"} {
 		files, _ := filepath.Glob(filepath.Join(repoRoot, pattern))
 		for _, file := range files {
@@ -45,7 +46,7 @@ func addSeeds(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(data)
+			f.Add(wrap(data))
 		}
 	}
 }
@@ -53,7 +54,7 @@ func addSeeds(f *testing.F) {
 // FuzzRender: whatever the input, no panic, and either an error with nothing
 // on stdout, or documents that decode strictly into the typed objects.
 func FuzzRender(f *testing.F) {
-	addSeeds(f)
+	addSeeds(f, func(b []byte) []byte { return b })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var out, errOut bytes.Buffer
 		code := Run([]string{"render", "-f", "-"}, bytes.NewReader(data), &out, &errOut)
@@ -102,16 +103,7 @@ func resourceList(specYAML []byte) []byte {
 // FuzzKRM: whatever the ResourceList, no panic; success writes a
 // ResourceList that keeps the input's items; failure says why on stderr.
 func FuzzKRM(f *testing.F) {
-	for _, pattern := range []string{"examples/*.yaml", "testdata/invalid/*.yaml"} {
-		files, _ := filepath.Glob(filepath.Join(repoRoot, pattern))
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(resourceList(data))
-		}
-	}
+	addSeeds(f, resourceList)
 	f.Add([]byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var out, errOut bytes.Buffer
