@@ -32,6 +32,18 @@ func TestInvalidSpecs(t *testing.T) {
 			if want.Len() == 0 {
 				t.Fatal("case has no # want: line")
 			}
+			// A directory of committed output is left as it was.
+			dir := filepath.Join(t.TempDir(), "out") + "/"
+			if r := run(t, "", "render", "-o", dir); r.code != 0 {
+				t.Fatalf("render -o %s: %s", dir, r.err)
+			}
+			before := snapshot(t, dir)
+			if r := run(t, string(input), "render", "-f", "-", "-o", dir); r.code != 1 || r.stdout != "" || r.err != want.String() {
+				t.Errorf("render -o dir/: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.err)
+			}
+			if after := snapshot(t, dir); after != before {
+				t.Error("render -o dir/ of an invalid spec changed the directory")
+			}
 			for _, cmd := range []string{"render", "validate", "secret"} {
 				r := run(t, string(input), cmd, "-f", "-")
 				if r.code != 1 || r.stdout != "" {
@@ -80,4 +92,22 @@ func TestNoPartialOutput(t *testing.T) {
 	if r.code != 1 || r.stdout != "" || !bytes.Contains([]byte(r.err), []byte("spec.replicas")) {
 		t.Errorf("exit %d, stdout %d bytes, stderr %q", r.code, len(r.stdout), r.err)
 	}
+}
+
+// snapshot is every file of dir with its contents, in name order.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		b.WriteString(path + "\n" + string(data) + "\n")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
