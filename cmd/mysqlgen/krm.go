@@ -49,12 +49,14 @@ copied onto the objects.`,
 func runKRM(s streams, in io.Reader) error {
 	var out bytes.Buffer
 	err := krm.Run(in, &out)
-	if out.Len() > 0 {
+	var ke *krm.Error
+	// The ResourceList goes out on success, and with its results when the
+	// spec is invalid; on any other failure nothing does.
+	if out.Len() > 0 && (err == nil || errors.As(err, &ke)) {
 		if werr := writeAll(s.out, &out); werr != nil && err == nil {
 			err = werr
 		}
 	}
-	var ke *krm.Error
 	if errors.As(err, &ke) {
 		fmt.Fprintln(s.err, ke.Error())
 		return errAlreadyReported{count: len(ke.Results)}

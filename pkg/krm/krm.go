@@ -82,6 +82,18 @@ func Run(in io.Reader, out io.Writer) error {
 		OmitReaderAnnotations: true,
 		KeepReaderAnnotations: true,
 	}
+	return executeGuarded(rw)
+}
+
+// executeGuarded runs the framework, turning a panic in kyaml on malformed
+// input (its node getters index mappings without checking them) into an
+// error: mysqlgen never panics on what it is given.
+func executeGuarded(rw *kio.ByteReadWriter) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed ResourceList: %v", r)
+		}
+	}()
 	return framework.Execute(framework.ResourceListProcessorFunc(process), rw)
 }
 
@@ -141,22 +153,46 @@ func renderConfig(cfg *yaml.RNode) ([]render.Object, framework.Results) {
 // identify names the function config for results: its identity, and its
 // file when the runner says (kpt does, in the path annotations).
 func identify(cfg *yaml.RNode) (*yaml.ResourceIdentifier, *framework.File) {
-	// kyaml's getters index a mapping's fields and panic on anything else;
-	// spec.Load says what is wrong with a list or a scalar.
-	if cfg.YNode().Kind != yaml.MappingNode {
+	// kyaml's getters index mappings and panic on a list or a scalar where
+	// they expect one (a functionConfig that is a list, metadata that is a
+	// list); spec.Load says what is wrong with those, so read only mappings.
+	n := cfg.YNode()
+	if n.Kind != yaml.MappingNode {
 		return nil, nil
 	}
 	ref := &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: cfg.GetApiVersion(), Kind: cfg.GetKind()},
-		NameMeta: yaml.NameMeta{Name: cfg.GetName(), Namespace: cfg.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: scalarAt(n, "apiVersion"), Kind: scalarAt(n, "kind")},
+		NameMeta: yaml.NameMeta{Name: scalarAt(n, "metadata", "name"), Namespace: scalarAt(n, "metadata", "namespace")},
 	}
-	annotations := cfg.GetAnnotations()
 	for _, k := range []string{"internal.config.kubernetes.io/path", "config.kubernetes.io/path"} {
-		if p := annotations[k]; p != "" {
+		if p := scalarAt(n, "metadata", "annotations", k); p != "" {
 			return ref, &framework.File{Path: p}
 		}
 	}
 	return ref, nil
+}
+
+// scalarAt follows mapping keys from n to a scalar, or returns "".
+func scalarAt(n *yaml.Node, keys ...string) string {
+	for _, k := range keys {
+		if n.Kind != yaml.MappingNode {
+			return ""
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return ""
+		}
+		n = next
+	}
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
 }
 
 func toResults(err error, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {
