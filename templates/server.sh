@@ -5,4 +5,13 @@
 source "${0%/*}/common.sh"
 
 [[ -f "$MY_CNF" ]] || die "$MY_CNF is missing: init-mysql has not run"
-exec "$MYSQLD" --defaults-file="$MY_CNF"
+args=(--defaults-file="$MY_CNF")
+# Replicas run with skip-replica-start (replica.cnf), so that a fresh clone's
+# stale settings never run before the sidecar points replication at the
+# primary. Once it has, for this data directory, the server resumes
+# replication by itself: when only this container restarts, the sidecar does
+# not run again, and nothing else would start the threads.
+if (($(ordinal) != 0)) && [[ -f "$PENDING_FILE.applied" && ! -f "$PENDING_FILE" ]]; then
+  args+=(--loose-skip-slave-start=OFF --loose-skip-replica-start=OFF)
+fi
+exec "$MYSQLD" "${args[@]}"
