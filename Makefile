@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: help build test unit lint golden verify fuzz bench kustomize kustomize-test cluster-tools cluster-test lint-manifests clean
+.PHONY: help build test unit e2e lint golden verify fuzz bench kustomize kustomize-test cluster-tools cluster-test lint-manifests clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -10,7 +10,10 @@ help: ## list the targets
 build: ## build bin/mysqlgen
 	$(GO) build -o $(BIN)/mysqlgen ./cmd/mysqlgen
 
-test: unit ## unit, CLI and golden tests
+test: unit e2e ## unit, CLI, golden and invalid-input tests, then the end-to-end replication suite
+
+e2e: ## real MariaDB servers in simulated pods: clone, replicate, restart, scale (needs root and the packages; SKIP otherwise)
+	$(GO) test -tags e2e ./test/e2e/ -v -count=1 -timeout 30m
 
 unit: ## unit, CLI and golden tests
 	$(GO) test -count=1 ./...
