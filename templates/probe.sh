@@ -25,11 +25,17 @@ ready)
   ((lag <= ${MYSQLGEN_MAX_LAG_SECONDS:?})) || die "replication lag ${lag}s exceeds ${MYSQLGEN_MAX_LAG_SECONDS}s"
   ;;
 backup)
-  # /proc/net/tcp lists sockets in hex; state 0A is LISTEN. No tool needed,
-  # and no connection is made (one would start a backup).
+  # /proc/net/tcp lists sockets in hex; state 0A is LISTEN. Read in bash:
+  # the backup images need no grep, and no connection is made (one would
+  # start a backup).
   port="$(printf '%04X' "${MYSQLGEN_BACKUP_PORT:?}")"
-  grep -qE "^ *[0-9]+: [0-9A-F]+:$port [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
-    die "nothing listens on port $MYSQLGEN_BACKUP_PORT"
+  for table in /proc/net/tcp /proc/net/tcp6; do
+    [[ -r "$table" ]] || continue
+    while read -r _ local _ state _; do
+      [[ "$local" == *":$port" && "$state" == 0A ]] && exit 0
+    done <"$table"
+  done
+  die "nothing listens on port $MYSQLGEN_BACKUP_PORT"
   ;;
 *)
   die "usage: ${0##*/} live|ready|backup"
