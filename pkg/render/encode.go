@@ -27,8 +27,9 @@ func Encode(objs []Object) ([]byte, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			cache := newWriterCache()
 			for i := w; i < len(objs); i += workers {
-				docs[i], errs[i] = encodeOne(objs[i])
+				docs[i], errs[i] = encodeOne(objs[i], cache)
 			}
 		}()
 	}
@@ -43,14 +44,14 @@ func Encode(objs []Object) ([]byte, error) {
 // cluster (up to ten objects) is encoded on the calling goroutine's worker.
 const parallelMin = 32
 
-func encodeOne(obj Object) ([]byte, error) {
+func encodeOne(obj Object, cache *writerCache) ([]byte, error) {
 	m, err := cleanMap(obj)
 	if err != nil {
 		return nil, err
 	}
 	// The pruned map goes straight to the YAML writer: sigs.k8s.io/yaml
 	// would encode it to JSON and parse that back first.
-	out, fast := writeFast(m)
+	out, fast := writeFast(m, cache)
 	if !fast {
 		if out, err = yaml.Marshal(ordered(m)); err != nil {
 			return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)

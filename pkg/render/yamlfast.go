@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 
 	yaml "go.yaml.in/yaml/v2"
@@ -28,7 +27,16 @@ const foldWidth = 80
 // maxSimpleKey: yaml/v2 writes longer keys in the "? " form.
 const maxSimpleKey = 100
 
-var scalars sync.Map // string -> scalarForm
+// writerCache remembers yaml/v2's answers for one goroutine: the Encode
+// workers each keep their own, so that they share no lock.
+type writerCache struct {
+	scalars map[string]scalarForm // string -> how yaml/v2 writes it
+	orders  map[string][]string   // keys in byte order joined by NUL -> yaml/v2's order
+}
+
+func newWriterCache() *writerCache {
+	return &writerCache{scalars: map[string]scalarForm{}, orders: map[string][]string{}}
+}
 
 // scalarForm is how yaml/v2 writes a string as a value.
 type scalarForm struct {
@@ -37,16 +45,20 @@ type scalarForm struct {
 	body   []string // a literal block's lines, without indentation
 }
 
-func formOf(s string) scalarForm {
-	// Most strings are plain words or clean scripts: no need to ask.
+func (c *writerCache) formOf(s string) scalarForm {
+	// Most strings are plain words: no need to ask, nor to remember.
 	if plainWord(s) {
 		return scalarForm{line: s}
 	}
-	if header, ok := cleanBlock(s); ok {
-		return scalarForm{header: header, body: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+	if f, ok := c.scalars[s]; ok {
+		return f
 	}
-	if v, ok := scalars.Load(s); ok {
-		return v.(scalarForm)
+	// Clean scripts are written as blocks without asking; remembered, as
+	// every cluster has the same ones.
+	if header, ok := cleanBlock(s); ok {
+		f := scalarForm{header: header, body: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+		c.scalars[s] = f
+		return f
 	}
 	var f scalarForm
 	if out, err := yaml.Marshal(s); err == nil {
@@ -63,7 +75,7 @@ func formOf(s string) scalarForm {
 			}
 		}
 	}
-	scalars.Store(s, f)
+	c.scalars[s] = f
 	return f
 }
 
@@ -122,7 +134,7 @@ func cleanBlock(s string) (string, bool) {
 
 // orderOf returns the keys of m in yaml/v2's order, made deterministic: a
 // stable sort of the keys in byte order, by keyLess.
-func orderOf(m map[string]any) ([]string, bool) {
+func (c *writerCache) orderOf(m map[string]any) ([]string, bool) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		if len(k) > maxSimpleKey || strings.ContainsAny(k, "\n\r") {
@@ -131,7 +143,16 @@ func orderOf(m map[string]any) ([]string, bool) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if len(keys) < 2 {
+		return keys, true
+	}
+	// The same key sets recur in every object: remember their order.
+	id := strings.Join(keys, "\x00")
+	if order, ok := c.orders[id]; ok {
+		return order, true
+	}
 	sort.SliceStable(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	c.orders[id] = keys
 	return keys, true
 }
 
@@ -212,13 +233,14 @@ func ordered(v any) any {
 // fastWriter appends YAML to buf; ok turns false at the first thing it
 // declines to write.
 type fastWriter struct {
-	buf bytes.Buffer
-	ok  bool
+	buf   bytes.Buffer
+	ok    bool
+	cache *writerCache
 }
 
 // writeFast writes m as yaml/v2 would, or returns false.
-func writeFast(m map[string]any) ([]byte, bool) {
-	w := &fastWriter{ok: true}
+func writeFast(m map[string]any, cache *writerCache) ([]byte, bool) {
+	w := &fastWriter{ok: true, cache: cache}
 	w.buf.Grow(4096)
 	w.mapping(m, 0, "")
 	return w.buf.Bytes(), w.ok
@@ -229,7 +251,7 @@ func spaces(n int) string { return strings.Repeat(" ", n) }
 // mapping writes a non-empty map whose keys sit at indent; the first key is
 // preceded by first when it is not empty (a sequence item's "- ").
 func (w *fastWriter) mapping(m map[string]any, indent int, first string) {
-	keys, ok := orderOf(m)
+	keys, ok := w.cache.orderOf(m)
 	if !ok {
 		w.ok = false
 		return
@@ -242,7 +264,7 @@ func (w *fastWriter) mapping(m map[string]any, indent int, first string) {
 		if i == 0 && first != "" {
 			prefix = first
 		}
-		kf := formOf(k)
+		kf := w.cache.formOf(k)
 		if kf.line == "" {
 			w.ok = false
 			return
@@ -298,7 +320,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 			}
 			w.mapping(t, indent+2, spaces(indent)+"- ")
 		case string:
-			f := formOf(t)
+			f := w.cache.formOf(t)
 			if f.line == "" || (indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
 				w.ok = false
 				return
@@ -315,7 +337,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 // scalar writes a string value: one line when yaml/v2 could not fold it, or
 // a literal block indented two spaces deeper than its key.
 func (w *fastWriter) scalar(s string, indent, col int) {
-	f := formOf(s)
+	f := w.cache.formOf(s)
 	switch {
 	case f.line != "":
 		if col+1+len(f.line) > foldWidth && strings.Contains(f.line, " ") {

@@ -25,7 +25,7 @@ func TestFastWriterMatchesYAML(t *testing.T) {
 			if fallback, _ := yaml.Marshal(ordered(m)); string(fallback) != string(want) {
 				t.Errorf("%s: %s: the ordered fallback differs from yaml/v2:\n%s", name, o.GetName(), lineDiff(string(want), string(fallback)))
 			}
-			got, ok := writeFast(m)
+			got, ok := writeFast(m, newWriterCache())
 			if !ok {
 				t.Errorf("%s: the fast writer declined %s", name, o.GetName())
 				continue
@@ -89,7 +89,7 @@ func TestFastWriterRandom(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		got, ok := writeFast(m)
+		got, ok := writeFast(m, newWriterCache())
 		if !ok {
 			continue
 		}
