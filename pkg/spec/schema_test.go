@@ -164,14 +164,7 @@ spec:
 
 // The schema carries the doc comments, so that editors show them.
 func TestSchemaDescriptions(t *testing.T) {
-	raw, err := JSONSchema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var root Schema
-	if err := json.Unmarshal(raw, &root); err != nil {
-		t.Fatal(err)
-	}
+	root := parsedSchema(t)
 	spec := root.Properties["spec"]
 	for _, name := range []string{"replicas", "patches", "storage", "config"} {
 		if p := spec.Properties[name]; p == nil || p.Description == "" {
@@ -186,6 +179,16 @@ func TestSchemaDescriptions(t *testing.T) {
 	}
 }
 
+// parsedSchema is the generated schema, decoded.
+func parsedSchema(t *testing.T) Schema {
+	t.Helper()
+	var root Schema
+	if err := json.Unmarshal([]byte(mustSchema(t)), &root); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
 func mustSchema(t *testing.T) string {
 	raw, err := JSONSchema()
 	if err != nil {
@@ -197,14 +200,7 @@ func mustSchema(t *testing.T) string {
 // Each refinement names a field that exists: a renamed field must not
 // silently lose its constraint.
 func TestSchemaRefinementsNameFields(t *testing.T) {
-	raw, err := JSONSchema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var root Schema
-	if err := json.Unmarshal(raw, &root); err != nil {
-		t.Fatal(err)
-	}
+	root := parsedSchema(t)
 	for path := range schemaRefinements {
 		s := &root
 		for _, part := range strings.Split(path, ".") {
