@@ -4,7 +4,11 @@
 // bytes that ship.
 package templates
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+	"sync"
+)
 
 // Files holds the scripts (*.sh) and option files (*.cnf).
 //
@@ -21,9 +25,28 @@ var RoleConfigs = []string{"primary.cnf", "replica.cnf"}
 // MustRead returns an embedded file; the names are constants of this package,
 // so a missing file is a build defect, caught by the package's tests.
 func MustRead(name string) string {
-	b, err := Files.ReadFile(name)
+	s, ok := contents()[name]
+	if !ok {
+		panic(&fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist})
+	}
+	return s
+}
+
+// contents reads every file once: each cluster of a batch then shares the
+// same strings instead of copying them (and the encoder's cache of how a
+// string is written finds them by pointer).
+var contents = sync.OnceValue(func() map[string]string {
+	entries, err := Files.ReadDir(".")
 	if err != nil {
 		panic(err)
 	}
-	return string(b)
-}
+	m := make(map[string]string, len(entries))
+	for _, e := range entries {
+		b, err := Files.ReadFile(e.Name())
+		if err != nil {
+			panic(err)
+		}
+		m[e.Name()] = string(b)
+	}
+	return m
+})

@@ -90,7 +90,7 @@ var yaml11Words = map[string]bool{
 // letters, digits and . _ / -, and not a YAML 1.1 boolean or null. A leading
 // letter rules out every number, and the few characters every indicator.
 func plainWord(s string) bool {
-	if s == "" || len(s) > 64 || !isLetter(s[0]) || yaml11Words[strings.ToLower(s)] {
+	if s == "" || len(s) > 64 || !isLetter(s[0]) || len(s) <= 5 && yaml11Words[strings.ToLower(s)] {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
@@ -236,6 +236,7 @@ type fastWriter struct {
 	buf   bytes.Buffer
 	ok    bool
 	cache *writerCache
+	num   [20]byte // room for an int64's digits
 }
 
 // writeFast writes m as yaml/v2 would, or returns false.
@@ -246,7 +247,25 @@ func writeFast(m map[string]any, cache *writerCache) ([]byte, bool) {
 	return w.buf.Bytes(), w.ok
 }
 
-func spaces(n int) string { return strings.Repeat(" ", n) }
+// blanks is sliced for indentation: objects nest far less deep than this.
+var blanks = strings.Repeat(" ", 256)
+
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+// dash is a sequence item's "- " at indent.
+func dash(indent int) string {
+	if indent+2 <= len(dashes) {
+		return dashes[len(dashes)-indent-2:]
+	}
+	return spaces(indent) + "- "
+}
+
+var dashes = blanks + "- "
 
 // mapping writes a non-empty map whose keys sit at indent; the first key is
 // preceded by first when it is not empty (a sequence item's "- ").
@@ -297,10 +316,12 @@ func (w *fastWriter) value(v any, indent, col int) {
 		w.scalar(t, indent, col)
 	case int64:
 		w.buf.WriteByte(' ')
-		w.buf.WriteString(strconv.FormatInt(t, 10))
+		w.buf.Write(strconv.AppendInt(w.num[:0], t, 10))
 		w.buf.WriteByte('\n')
 	case bool:
-		w.buf.WriteString(" " + strconv.FormatBool(t) + "\n")
+		w.buf.WriteByte(' ')
+		w.buf.WriteString(strconv.FormatBool(t))
+		w.buf.WriteByte('\n')
 	default:
 		w.ok = false
 	}
@@ -318,16 +339,20 @@ func (w *fastWriter) sequence(items []any, indent int) {
 				w.ok = false
 				return
 			}
-			w.mapping(t, indent+2, spaces(indent)+"- ")
+			w.mapping(t, indent+2, dash(indent))
 		case string:
 			f := w.cache.formOf(t)
 			if f.line == "" || (indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
 				w.ok = false
 				return
 			}
-			w.buf.WriteString(spaces(indent) + "- " + f.line + "\n")
+			w.buf.WriteString(dash(indent))
+			w.buf.WriteString(f.line)
+			w.buf.WriteByte('\n')
 		case int64:
-			w.buf.WriteString(spaces(indent) + "- " + strconv.FormatInt(t, 10) + "\n")
+			w.buf.WriteString(dash(indent))
+			w.buf.Write(strconv.AppendInt(w.num[:0], t, 10))
+			w.buf.WriteByte('\n')
 		default:
 			w.ok = false
 		}
