@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -98,9 +97,5 @@ func writeOutput(s streams, objs []render.Object, d destination) error {
 		}
 		return nil
 	}
-	out, err := output.Encode(objs, d.format)
-	if err != nil {
-		return err
-	}
-	return writeAll(s.out, bytes.NewBuffer(out))
+	return output.Write(s.out, objs, d.format)
 }

@@ -1,9 +1,11 @@
 package output
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 
 	"sigs.k8s.io/yaml"
@@ -34,7 +36,38 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown output %q: use yaml, json, or a directory ending in /", s)
 }
 
-// Encode writes objs, in their order, in format f.
+// Write writes objs, in their order, in format f to w. Everything is
+// encoded before the first byte is written, so that an error leaves w
+// untouched; YAML documents then go out through a small buffer rather than
+// joined into one copy of the whole output first.
+func Write(w io.Writer, objs []render.Object, f Format) error {
+	if f == FormatJSON {
+		out, err := Encode(objs, f)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(out)
+		return err
+	}
+	docs, err := render.EncodeDocuments(objs)
+	if err != nil {
+		return err
+	}
+	size := 0
+	for _, d := range docs {
+		size += len(d) + len(render.Separator)
+	}
+	bw := bufio.NewWriterSize(w, min(size, 64<<10))
+	for i, d := range docs {
+		if i > 0 {
+			bw.WriteString(render.Separator)
+		}
+		bw.Write(d)
+	}
+	return bw.Flush()
+}
+
+// Encode returns objs, in their order, in format f.
 func Encode(objs []render.Object, f Format) ([]byte, error) {
 	if f != FormatJSON {
 		return render.Encode(objs)

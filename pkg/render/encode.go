@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+
 	"errors"
 	"fmt"
 	"math"
@@ -16,9 +17,21 @@ import (
 // Encode writes objects as YAML documents separated by "---", with sorted keys
 // and none of the zero-value noise typed structs carry: no status, no
 // creationTimestamp, no null, no empty {} or []. Equal input gives equal bytes.
-// Many objects (a batch of specs) are encoded on every CPU at once, each into
-// its own slot, and joined in their order.
 func Encode(objs []Object) ([]byte, error) {
+	docs, err := EncodeDocuments(objs)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Join(docs, []byte(Separator)), nil
+}
+
+// Separator goes between two documents.
+const Separator = "---\n"
+
+// EncodeDocuments is Encode with each object's document apart, for a writer
+// that streams them rather than hold them all joined. Many objects (a batch
+// of specs) are encoded on every CPU at once, each into its own slot.
+func EncodeDocuments(objs []Object) ([][]byte, error) {
 	docs := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
 	workers := min(runtime.GOMAXPROCS(0), len(objs)/parallelMin+1)
@@ -37,7 +50,7 @@ func Encode(objs []Object) ([]byte, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return bytes.Join(docs, []byte("---\n")), nil
+	return docs, nil
 }
 
 // parallelMin is how many objects make another worker worth starting; one
