@@ -6,6 +6,7 @@ import (
 
 	"errors"
 	"fmt"
+	jsonv2 "github.com/go-json-experiment/json"
 	"math"
 	"runtime"
 	"sync"
@@ -91,7 +92,7 @@ func cleanMap(obj Object) (map[string]any, error) {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := jsonv2.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
 	if data != nil {
