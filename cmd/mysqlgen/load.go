@@ -9,8 +9,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mysqlgen/mysqlgen/internal/parallel"
 	"github.com/mysqlgen/mysqlgen/pkg/spec"
 )
+
+// parallelMin is how many specs make another worker worth starting.
+const parallelMin = 16
 
 // loadClusters loads, defaults and validates the specs named by -f ('-' for
 // stdin, a directory for its *.yaml and *.yml files), or the default spec
@@ -38,19 +42,29 @@ func loadClusters(s streams, files []string) ([]*spec.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range paths {
-		loaded, err := loadPath(s, p)
-		if err != nil {
-			report(err)
+	// Each file is read, defaulted and validated on its own (on every CPU
+	// for a directory of specs); problems are then reported in file order.
+	loaded := make([][]*spec.Document, len(paths))
+	loadErrs := make([]error, len(paths))
+	parallel.For(len(paths), parallelMin, parallel.None, func(_ struct{}, i int) {
+		loaded[i], loadErrs[i] = loadPath(s, paths[i])
+	})
+	for i := range paths {
+		if loadErrs[i] != nil {
+			report(loadErrs[i])
 			continue
 		}
-		docs = append(docs, loaded...)
+		docs = append(docs, loaded[i]...)
 	}
+	invalid := make([]error, len(docs))
+	parallel.For(len(docs), parallelMin, parallel.None, func(_ struct{}, i int) {
+		spec.SetDefaults(docs[i].Cluster)
+		invalid[i] = docs[i].Annotate(spec.Validate(docs[i].Cluster))
+	})
 	seen := map[string]string{}
-	for _, d := range docs {
-		spec.SetDefaults(d.Cluster)
-		if err := d.Annotate(spec.Validate(d.Cluster)); err != nil {
-			report(err)
+	for i, d := range docs {
+		if invalid[i] != nil {
+			report(invalid[i])
 			continue
 		}
 		key := d.Cluster.Metadata.Namespace + "/" + d.Cluster.Metadata.Name

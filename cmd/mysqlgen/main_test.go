@@ -243,3 +243,46 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderBatch renders a directory of specs large enough to be loaded,
+// rendered and encoded on several goroutines: the output must be each spec's
+// render in file order, and errors must come in file order too.
+func TestRenderBatch(t *testing.T) {
+	dir := t.TempDir()
+	releases := []string{"flavor: mysql\n  version: \"8.0\"", "flavor: mysql\n  version: \"8.4\"", "flavor: mariadb\n  version: \"10.11\""}
+	var files []string
+	for i := range 120 {
+		doc := fmt.Sprintf("apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db%03d\nspec:\n  %s\n  replicas: %d\n", i, releases[i%len(releases)], i%5+1)
+		f := filepath.Join(dir, fmt.Sprintf("c%03d.yaml", i))
+		if err := os.WriteFile(f, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	batch := run(t, "", "render", "-f", dir)
+	var each strings.Builder
+	for i, f := range files {
+		if i > 0 {
+			each.WriteString("---\n")
+		}
+		each.WriteString(run(t, "", "render", "-f", f).stdout)
+	}
+	if batch.code != 0 || batch.stdout != each.String() {
+		t.Fatalf("render -f dir/ of 120 specs is not each spec's render in name order (exit %d): %s", batch.code, batch.err)
+	}
+
+	for _, i := range []int{7, 64, 119} {
+		bad := fmt.Sprintf("apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db%03d\nspec:\n  replicas: -%d\n", i, i)
+		if err := os.WriteFile(files[i], []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failed := run(t, "", "render", "-f", dir)
+	var want strings.Builder
+	for _, i := range []int{7, 64, 119} {
+		fmt.Fprintf(&want, "%s:6: spec.replicas: Invalid value: -%d: must be between 1 and 16\n", files[i], i)
+	}
+	if failed.code == 0 || failed.stdout != "" || !strings.HasPrefix(failed.err, want.String()) {
+		t.Errorf("three invalid specs in a batch: exit %d, %d bytes on stdout, stderr:\n%s\nwant it to start with:\n%s", failed.code, len(failed.stdout), failed.err, want.String())
+	}
+}

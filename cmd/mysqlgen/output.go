@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/mysqlgen/mysqlgen/internal/parallel"
 	"github.com/mysqlgen/mysqlgen/pkg/output"
 	"github.com/mysqlgen/mysqlgen/pkg/patch"
 	"github.com/mysqlgen/mysqlgen/pkg/render"
@@ -65,10 +66,17 @@ func isDirPath(p string) bool {
 // that does not apply), with its file and line, and then returns
 // errAlreadyReported.
 func renderClusters(s streams, docs []*spec.Document, order output.Order) ([]render.Object, error) {
+	rendered := make([][]render.Object, len(docs))
+	parallel.For(len(docs), parallelMin, parallel.None, func(_ struct{}, i int) {
+		rendered[i] = render.Objects(docs[i].Cluster)
+	})
 	var objs []render.Object
 	var problems []string
-	for _, d := range docs {
-		patched, errs := patch.Apply(render.Objects(d.Cluster), d.Cluster.Spec.Patches, field.NewPath("spec", "patches"))
+	for i, d := range docs {
+		// Patches go through the kustomize library one cluster at a time:
+		// it keeps state of its own (its OpenAPI schema) that is not
+		// meant to be shared between goroutines.
+		patched, errs := patch.Apply(rendered[i], d.Cluster.Spec.Patches, field.NewPath("spec", "patches"))
 		if err := d.Annotate(errs); err != nil {
 			problems = append(problems, strings.Split(err.Error(), "\n")...)
 			continue

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	jsonv2 "github.com/go-json-experiment/json"
 	"math"
-	"runtime"
-	"sync"
 
 	yaml "go.yaml.in/yaml/v2"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/mysqlgen/mysqlgen/internal/parallel"
 )
 
 // Encode writes objects as YAML documents separated by "---", with sorted keys
@@ -35,19 +35,9 @@ const Separator = "---\n"
 func EncodeDocuments(objs []Object) ([][]byte, error) {
 	docs := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
-	workers := min(runtime.GOMAXPROCS(0), len(objs)/parallelMin+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cache := newWriterCache()
-			for i := w; i < len(objs); i += workers {
-				docs[i], errs[i] = encodeOne(objs[i], cache)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(objs), parallelMin, newEncoder, func(e *encoder, i int) {
+		docs[i], errs[i] = e.encode(objs[i])
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -55,23 +45,53 @@ func EncodeDocuments(objs []Object) ([][]byte, error) {
 }
 
 // parallelMin is how many objects make another worker worth starting; one
-// cluster (up to ten objects) is encoded on the calling goroutine's worker.
+// cluster (up to ten objects) is encoded on the calling goroutine.
 const parallelMin = 32
 
-func encodeOne(obj Object, cache *writerCache) ([]byte, error) {
-	m, err := cleanMap(obj)
+// encoder is one worker's state: yaml/v2's remembered answers, buffers
+// reused from one object to the next, and the arena its documents are kept in.
+type encoder struct {
+	cache *writerCache
+	json  bytes.Buffer
+	yaml  fastWriter
+	arena []byte
+}
+
+func newEncoder() *encoder {
+	e := &encoder{cache: newWriterCache()}
+	e.yaml.cache = e.cache
+	return e
+}
+
+// arenaSize is the size of the blocks documents are copied into: one
+// allocation for many documents, and none of a growing buffer's slack kept.
+const arenaSize = 64 << 10
+
+func (e *encoder) encode(obj Object) ([]byte, error) {
+	m, err := e.cleanMap(obj)
 	if err != nil {
 		return nil, err
 	}
 	// The pruned map goes straight to the YAML writer: sigs.k8s.io/yaml
 	// would encode it to JSON and parse that back first.
-	out, fast := writeFast(m, cache)
-	if !fast {
-		if out, err = yaml.Marshal(ordered(m)); err != nil {
-			return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
-		}
+	if e.yaml.write(m) {
+		return e.keep(e.yaml.buf.Bytes()), nil
+	}
+	out, err := yaml.Marshal(ordered(m))
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
 	}
 	return out, nil
+}
+
+// keep copies a document into the arena.
+func (e *encoder) keep(doc []byte) []byte {
+	if cap(e.arena)-len(e.arena) < len(doc) {
+		e.arena = make([]byte, 0, max(arenaSize, len(doc)))
+	}
+	start := len(e.arena)
+	e.arena = append(e.arena, doc...)
+	return e.arena[start:len(e.arena):len(e.arena)]
 }
 
 // cleanMap converts a typed object to a map through its JSON form and prunes
@@ -79,7 +99,7 @@ func encodeOne(obj Object, cache *writerCache) ([]byte, error) {
 // use in a process costs 12 ms of reflection, five times this.) A
 // ConfigMap's data, most of a cluster's bytes, is taken as it is rather than
 // escaped into JSON and back.
-func cleanMap(obj Object) (map[string]any, error) {
+func (e *encoder) cleanMap(obj Object) (map[string]any, error) {
 	var data map[string]string
 	if cm, ok := obj.(*corev1.ConfigMap); ok && len(cm.Data) > 0 {
 		data = cm.Data
@@ -87,12 +107,14 @@ func cleanMap(obj Object) (map[string]any, error) {
 		shallow.Data = nil
 		obj = &shallow
 	}
-	raw, err := json.Marshal(obj)
-	if err != nil {
+	e.json.Reset()
+	enc := json.NewEncoder(&e.json)
+	enc.SetEscapeHTML(false) // escaped or not, it decodes to the same strings
+	if err := enc.Encode(obj); err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
 	var m map[string]any
-	if err := jsonv2.Unmarshal(raw, &m); err != nil {
+	if err := jsonv2.Unmarshal(e.json.Bytes(), &m); err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
 	if data != nil {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,8 @@ const maxSimpleKey = 100
 type writerCache struct {
 	scalars map[string]scalarForm // string -> how yaml/v2 writes it
 	orders  map[string][]string   // keys in byte order joined by NUL -> yaml/v2's order
+	keys    []string              // scratch for orderOf
+	id      []byte                // scratch for orderOf
 }
 
 func newWriterCache() *writerCache {
@@ -135,25 +138,28 @@ func cleanBlock(s string) (string, bool) {
 // orderOf returns the keys of m in yaml/v2's order, made deterministic: a
 // stable sort of the keys in byte order, by keyLess.
 func (c *writerCache) orderOf(m map[string]any) ([]string, bool) {
-	keys := make([]string, 0, len(m))
+	keys := c.keys[:0]
 	for k := range m {
 		if len(k) > maxSimpleKey || strings.ContainsAny(k, "\n\r") {
 			return nil, false
 		}
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
-	if len(keys) < 2 {
-		return keys, true
+	c.keys = keys
+	slices.Sort(keys)
+	// The same key sets recur in every object: remember their order, found
+	// without allocating (the lookup by string(c.id) copies nothing).
+	c.id = c.id[:0]
+	for _, k := range keys {
+		c.id = append(append(c.id, k...), 0)
 	}
-	// The same key sets recur in every object: remember their order.
-	id := strings.Join(keys, "\x00")
-	if order, ok := c.orders[id]; ok {
+	if order, ok := c.orders[string(c.id)]; ok {
 		return order, true
 	}
-	sort.SliceStable(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
-	c.orders[id] = keys
-	return keys, true
+	order := slices.Clone(keys)
+	sort.SliceStable(order, func(i, j int) bool { return keyLess(order[i], order[j]) })
+	c.orders[string(c.id)] = order
+	return order, true
 }
 
 // keyLess is yaml/v2's order of string keys, rune by rune: at the first
@@ -241,10 +247,18 @@ type fastWriter struct {
 
 // writeFast writes m as yaml/v2 would, or returns false.
 func writeFast(m map[string]any, cache *writerCache) ([]byte, bool) {
-	w := &fastWriter{ok: true, cache: cache}
-	w.buf.Grow(4096)
+	w := &fastWriter{cache: cache}
+	ok := w.write(m)
+	return w.buf.Bytes(), ok
+}
+
+// write replaces the buffer's content with m as yaml/v2 would write it, or
+// returns false.
+func (w *fastWriter) write(m map[string]any) bool {
+	w.buf.Reset()
+	w.ok = true
 	w.mapping(m, 0, "")
-	return w.buf.Bytes(), w.ok
+	return w.ok
 }
 
 // blanks is sliced for indentation: objects nest far less deep than this.

@@ -14,7 +14,7 @@ import (
 func TestFastWriterMatchesYAML(t *testing.T) {
 	for name, c := range matrix(t) {
 		for _, o := range Objects(c) {
-			m, err := cleanMap(o)
+			m, err := newEncoder().cleanMap(o)
 			if err != nil {
 				t.Fatal(err)
 			}
