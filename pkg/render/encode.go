@@ -6,7 +6,6 @@ import (
 
 	"errors"
 	"fmt"
-	jsonv2 "github.com/go-json-experiment/json"
 	"math"
 
 	yaml "go.yaml.in/yaml/v2"
@@ -51,14 +50,15 @@ const parallelMin = 32
 // encoder is one worker's state: yaml/v2's remembered answers, buffers
 // reused from one object to the next, and the arena its documents are kept in.
 type encoder struct {
-	cache *writerCache
-	json  bytes.Buffer
-	yaml  fastWriter
-	arena []byte
+	cache   *writerCache
+	decoder *decoder
+	json    bytes.Buffer
+	yaml    fastWriter
+	arena   []byte
 }
 
 func newEncoder() *encoder {
-	e := &encoder{cache: newWriterCache()}
+	e := &encoder{cache: newWriterCache(), decoder: newDecoder()}
 	e.yaml.cache = e.cache
 	return e
 }
@@ -94,9 +94,9 @@ func (e *encoder) keep(doc []byte) []byte {
 	return e.arena[start:len(e.arena):len(e.arena)]
 }
 
-// cleanMap converts a typed object to a map through its JSON form and prunes
-// it. (runtime.DefaultUnstructuredConverter gives the same map, but its first
-// use in a process costs 12 ms of reflection, five times this.) A
+// cleanMap converts a typed object to a map through its JSON form, pruned
+// as the decoder reads it. (runtime.DefaultUnstructuredConverter gives the
+// same map, but its first use in a process costs 12 ms of reflection.) A
 // ConfigMap's data, most of a cluster's bytes, is taken as it is rather than
 // escaped into JSON and back.
 func (e *encoder) cleanMap(obj Object) (map[string]any, error) {
@@ -113,8 +113,8 @@ func (e *encoder) cleanMap(obj Object) (map[string]any, error) {
 	if err := enc.Encode(obj); err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
-	var m map[string]any
-	if err := jsonv2.Unmarshal(e.json.Bytes(), &m); err != nil {
+	m, err := e.decoder.object(&e.json)
+	if err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
 	if data != nil {
@@ -124,49 +124,7 @@ func (e *encoder) cleanMap(obj Object) (map[string]any, error) {
 		}
 		m["data"] = d
 	}
-	delete(m, "status")
-	prune(m)
 	return m, nil
-}
-
-// meaningfulEmpty are the keys whose empty map means something: an emptyDir
-// volume, and selectors that match everything.
-var meaningfulEmpty = map[string]bool{"emptyDir": true, "podSelector": true, "namespaceSelector": true}
-
-// prune removes nulls and empty maps and lists, recursively, and the status
-// of claim templates; it reports whether v itself is empty.
-func prune(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return true
-	case map[string]any:
-		for k, child := range t {
-			if n, ok := child.(float64); ok {
-				t[k] = number(n)
-				continue
-			}
-			if k == "volumeClaimTemplates" {
-				for _, claim := range asList(child) {
-					if cm, ok := claim.(map[string]any); ok {
-						delete(cm, "status")
-					}
-				}
-			}
-			if prune(child) && !(meaningfulEmpty[k] && child != nil) {
-				delete(t, k)
-			}
-		}
-		return len(t) == 0
-	case []any:
-		for i, child := range t {
-			if n, ok := child.(float64); ok {
-				t[i] = number(n)
-			}
-			prune(child)
-		}
-		return len(t) == 0
-	}
-	return false
 }
 
 // number turns a JSON number into the int64 a YAML encoder writes as an
@@ -177,9 +135,4 @@ func number(f float64) any {
 		return int64(f)
 	}
 	return f
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
 }
