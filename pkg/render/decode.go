@@ -3,25 +3,31 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// decoder reads an object's JSON form into the map the YAML writer writes,
+// decoder reads an object's JSON form into the tree the YAML writer writes,
 // pruned as it is read: no nulls, no empty maps or lists (but the few whose
-// emptiness means something), no status, integers as int64. It does what
-// decoding into map[string]any and then pruning did, in one pass and with far
-// fewer allocations: keys and short values are interned, so the strings every
-// object repeats ("metadata", "name", "TCP") are allocated once per worker.
-// A batch of specs spent most of its allocations there.
+// emptiness means something), no status, integers as int64, each mapping's
+// keys in the writer's order. It does what decoding into map[string]any,
+// pruning and sorting did, in one pass and with far fewer allocations: keys
+// and short values are interned, so the strings every object repeats
+// ("metadata", "name", "TCP") are allocated once per worker, and the order of
+// a key sequence is worked out once and remembered. A batch of specs spent
+// most of its allocations there.
 type decoder struct {
 	dec     jsontext.Decoder
 	strings map[string]string
+	orders  map[string][]int // keys as read, NUL-terminated -> their order
+	pairs   []pair           // the open mappings' pairs, innermost last
+	id      []byte
 	unquote []byte
 }
 
 func newDecoder() *decoder {
-	return &decoder{strings: map[string]string{}}
+	return &decoder{strings: map[string]string{}, orders: map[string][]int{}}
 }
 
 // maxInterned bounds the strings kept: longer ones (scripts, commands) are
@@ -33,19 +39,29 @@ const maxInterned = 128
 var meaningfulEmpty = map[string]bool{"emptyDir": true, "podSelector": true, "namespaceSelector": true}
 
 // object decodes buf, which holds one JSON object.
-func (d *decoder) object(buf *bytes.Buffer) (map[string]any, error) {
+func (d *decoder) object(buf *bytes.Buffer) (yamlMap, error) {
 	// From a bytes.Buffer jsontext parses in place, without copying.
 	d.dec.Reset(buf)
+	d.pairs = d.pairs[:0]
 	v, err := d.value()
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.(yamlMap)
 	if !ok {
 		return nil, fmt.Errorf("not a JSON object but %T", v)
 	}
-	delete(m, "status")
-	return m, nil
+	return m.without("status"), nil
+}
+
+// without removes the pair of key k from m, in place.
+func (m yamlMap) without(k string) yamlMap {
+	for i, p := range m {
+		if p.key == k {
+			return slices.Delete(m, i, i+1)
+		}
+	}
+	return m
 }
 
 func (d *decoder) value() (any, error) {
@@ -80,11 +96,11 @@ func (d *decoder) value() (any, error) {
 	return nil, fmt.Errorf("unexpected JSON token %v", tok.Kind())
 }
 
-func (d *decoder) mapping() (map[string]any, error) {
+func (d *decoder) mapping() (yamlMap, error) {
 	if _, err := d.dec.ReadToken(); err != nil { // {
 		return nil, err
 	}
-	m := map[string]any{}
+	start := len(d.pairs)
 	for d.dec.PeekKind() != '}' {
 		raw, err := d.dec.ReadValue()
 		if err != nil {
@@ -99,18 +115,49 @@ func (d *decoder) mapping() (map[string]any, error) {
 			return nil, err
 		}
 		if k == "volumeClaimTemplates" {
-			for _, claim := range asList(v) {
-				if cm, ok := claim.(map[string]any); ok {
-					delete(cm, "status")
+			for i, claim := range asList(v) {
+				if cm, ok := claim.(yamlMap); ok {
+					asList(v)[i] = cm.without("status")
 				}
 			}
 		}
 		if !empty(v) || meaningfulEmpty[k] && v != nil {
-			m[k] = v
+			d.pairs = append(d.pairs, pair{k, v})
 		}
 	}
-	_, err := d.dec.ReadToken() // }
-	return m, err
+	if _, err := d.dec.ReadToken(); err != nil { // }
+		return nil, err
+	}
+	read := d.pairs[start:]
+	d.pairs = d.pairs[:start]
+	m := make(yamlMap, len(read))
+	for i, j := range d.order(read) {
+		m[i] = read[j]
+	}
+	return m, nil
+}
+
+// order returns the positions of pairs in sortPairs's order, worked out once
+// for each sequence of keys (the lookup by string(d.id) copies nothing).
+func (d *decoder) order(pairs []pair) []int {
+	d.id = d.id[:0]
+	for _, p := range pairs {
+		d.id = append(append(d.id, p.key...), 0)
+	}
+	if o, ok := d.orders[string(d.id)]; ok {
+		return o
+	}
+	sorted := make([]pair, len(pairs))
+	for i, p := range pairs {
+		sorted[i] = pair{p.key, i}
+	}
+	sortPairs(sorted)
+	o := make([]int, len(sorted))
+	for i, p := range sorted {
+		o[i] = p.value.(int)
+	}
+	d.orders[string(d.id)] = o
+	return o
 }
 
 // list keeps every item, even null or empty: an item's place means
@@ -136,7 +183,7 @@ func empty(v any) bool {
 	switch t := v.(type) {
 	case nil:
 		return true
-	case map[string]any:
+	case yamlMap:
 		return len(t) == 0
 	case []any:
 		return len(t) == 0

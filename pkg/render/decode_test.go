@@ -57,13 +57,19 @@ func pruned(t *testing.T, raw []byte) map[string]any {
 	return m
 }
 
-func decodeForTest(t *testing.T, d *decoder, raw []byte) map[string]any {
+// decodeForTest decodes raw, checks that every mapping is in the writer's
+// order, and returns the tree as Go maps.
+func decodeForTest(t *testing.T, d *decoder, raw []byte) any {
 	t.Helper()
 	got, err := d.object(bytes.NewBuffer(raw))
 	if err != nil {
 		t.Fatalf("%s: %v", raw, err)
 	}
-	return got
+	m := toMap(got)
+	if diff := cmp.Diff(fromMap(m), any(got), cmp.AllowUnexported(pair{})); diff != "" {
+		t.Errorf("%s: mappings out of order (-sorted +decoded):\n%s", raw, diff)
+	}
+	return m
 }
 
 func TestDecoderPrunesAsDefined(t *testing.T) {
@@ -74,7 +80,7 @@ func TestDecoderPrunesAsDefined(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(pruned(t, raw), decodeForTest(t, d, raw)); diff != "" {
+			if diff := cmp.Diff(any(pruned(t, raw)), decodeForTest(t, d, raw)); diff != "" {
 				t.Errorf("%s: %s (-want +got):\n%s", name, o.GetName(), diff)
 			}
 		}
@@ -88,7 +94,7 @@ func TestDecoderPrunesAsDefined(t *testing.T) {
 		`{"spec":{"volumeClaimTemplates":[{"metadata":{"name":"data"},"status":{"phase":"Pending"}},{"status":{"x":1}}]}}`,
 		`{"escaped \"key\"\t":"caf\u00e9 \ud83d\ude00","metadata":{"name":"metadata"}}`,
 	} {
-		if diff := cmp.Diff(pruned(t, []byte(raw)), decodeForTest(t, d, []byte(raw))); diff != "" {
+		if diff := cmp.Diff(any(pruned(t, []byte(raw))), decodeForTest(t, d, []byte(raw))); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", raw, diff)
 		}
 	}

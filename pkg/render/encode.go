@@ -99,7 +99,7 @@ func (e *encoder) keep(doc []byte) []byte {
 // same map, but its first use in a process costs 12 ms of reflection.) A
 // ConfigMap's data, most of a cluster's bytes, is taken as it is rather than
 // escaped into JSON and back.
-func (e *encoder) cleanMap(obj Object) (map[string]any, error) {
+func (e *encoder) cleanMap(obj Object) (yamlMap, error) {
 	var data map[string]string
 	if cm, ok := obj.(*corev1.ConfigMap); ok && len(cm.Data) > 0 {
 		data = cm.Data
@@ -118,11 +118,13 @@ func (e *encoder) cleanMap(obj Object) (map[string]any, error) {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
 	}
 	if data != nil {
-		d := make(map[string]any, len(data))
+		d := make(yamlMap, 0, len(data))
 		for k, v := range data {
-			d[k] = v
+			d = append(d, pair{k, v})
 		}
-		m["data"] = d
+		sortPairs(d)
+		m = append(m, pair{"data", d})
+		sortPairs(m)
 	}
 	return m, nil
 }

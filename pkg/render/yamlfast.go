@@ -32,13 +32,21 @@ const maxSimpleKey = 100
 // workers each keep their own, so that they share no lock.
 type writerCache struct {
 	scalars map[string]scalarForm // string -> how yaml/v2 writes it
-	orders  map[string][]string   // keys in byte order joined by NUL -> yaml/v2's order
-	keys    []string              // scratch for orderOf
-	id      []byte                // scratch for orderOf
 }
 
 func newWriterCache() *writerCache {
-	return &writerCache{scalars: map[string]scalarForm{}, orders: map[string][]string{}}
+	return &writerCache{scalars: map[string]scalarForm{}}
+}
+
+// yamlMap is a mapping of the tree the writer writes: its pairs in yaml/v2's
+// key order (sortPairs). A slice of pairs, not a Go map: a cluster's objects
+// hold thousands of small mappings, and a map is several times the memory
+// and must be sorted again each time it is written.
+type yamlMap []pair
+
+type pair struct {
+	key   string
+	value any
 }
 
 // scalarForm is how yaml/v2 writes a string as a value.
@@ -135,31 +143,11 @@ func cleanBlock(s string) (string, bool) {
 	return "|-", true
 }
 
-// orderOf returns the keys of m in yaml/v2's order, made deterministic: a
-// stable sort of the keys in byte order, by keyLess.
-func (c *writerCache) orderOf(m map[string]any) ([]string, bool) {
-	keys := c.keys[:0]
-	for k := range m {
-		if len(k) > maxSimpleKey || strings.ContainsAny(k, "\n\r") {
-			return nil, false
-		}
-		keys = append(keys, k)
-	}
-	c.keys = keys
-	slices.Sort(keys)
-	// The same key sets recur in every object: remember their order, found
-	// without allocating (the lookup by string(c.id) copies nothing).
-	c.id = c.id[:0]
-	for _, k := range keys {
-		c.id = append(append(c.id, k...), 0)
-	}
-	if order, ok := c.orders[string(c.id)]; ok {
-		return order, true
-	}
-	order := slices.Clone(keys)
-	sort.SliceStable(order, func(i, j int) bool { return keyLess(order[i], order[j]) })
-	c.orders[string(c.id)] = order
-	return order, true
+// sortPairs puts pairs in yaml/v2's key order, made deterministic: a stable
+// sort by keyLess of the keys in byte order.
+func sortPairs(p []pair) {
+	slices.SortFunc(p, func(a, b pair) int { return strings.Compare(a.key, b.key) })
+	sort.SliceStable(p, func(i, j int) bool { return keyLess(p[i].key, p[j].key) })
 }
 
 // keyLess is yaml/v2's order of string keys, rune by rune: at the first
@@ -210,20 +198,14 @@ func keyLess(a, b string) bool {
 	return len(ar) < len(br)
 }
 
-// ordered returns v with every map replaced by a yaml.MapSlice in orderOf's
-// order, for yaml/v2 to write when the fast writer declines.
+// ordered returns v with every yamlMap replaced by a yaml.MapSlice, for
+// yaml/v2 to write when the fast writer declines.
 func ordered(v any) any {
 	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		sort.SliceStable(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
-		ms := make(yaml.MapSlice, 0, len(keys))
-		for _, k := range keys {
-			ms = append(ms, yaml.MapItem{Key: k, Value: ordered(t[k])})
+	case yamlMap:
+		ms := make(yaml.MapSlice, len(t))
+		for i, p := range t {
+			ms[i] = yaml.MapItem{Key: p.key, Value: ordered(p.value)}
 		}
 		return ms
 	case []any:
@@ -246,7 +228,7 @@ type fastWriter struct {
 }
 
 // writeFast writes m as yaml/v2 would, or returns false.
-func writeFast(m map[string]any, cache *writerCache) ([]byte, bool) {
+func writeFast(m yamlMap, cache *writerCache) ([]byte, bool) {
 	w := &fastWriter{cache: cache}
 	ok := w.write(m)
 	return w.buf.Bytes(), ok
@@ -254,7 +236,7 @@ func writeFast(m map[string]any, cache *writerCache) ([]byte, bool) {
 
 // write replaces the buffer's content with m as yaml/v2 would write it, or
 // returns false.
-func (w *fastWriter) write(m map[string]any) bool {
+func (w *fastWriter) write(m yamlMap) bool {
 	w.buf.Reset()
 	w.ok = true
 	w.mapping(m, 0, "")
@@ -283,13 +265,8 @@ var dashes = blanks + "- "
 
 // mapping writes a non-empty map whose keys sit at indent; the first key is
 // preceded by first when it is not empty (a sequence item's "- ").
-func (w *fastWriter) mapping(m map[string]any, indent int, first string) {
-	keys, ok := w.cache.orderOf(m)
-	if !ok {
-		w.ok = false
-		return
-	}
-	for i, k := range keys {
+func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
+	for i, p := range m {
 		if !w.ok {
 			return
 		}
@@ -297,7 +274,11 @@ func (w *fastWriter) mapping(m map[string]any, indent int, first string) {
 		if i == 0 && first != "" {
 			prefix = first
 		}
-		kf := w.cache.formOf(k)
+		if len(p.key) > maxSimpleKey || strings.ContainsAny(p.key, "\n\r") {
+			w.ok = false
+			return
+		}
+		kf := w.cache.formOf(p.key)
 		if kf.line == "" {
 			w.ok = false
 			return
@@ -305,14 +286,14 @@ func (w *fastWriter) mapping(m map[string]any, indent int, first string) {
 		w.buf.WriteString(prefix)
 		w.buf.WriteString(kf.line)
 		w.buf.WriteByte(':')
-		w.value(m[k], indent, len(prefix)+len(kf.line)+1)
+		w.value(p.value, indent, len(prefix)+len(kf.line)+1)
 	}
 }
 
 // value writes what follows "key:", at column col, for a key at indent.
 func (w *fastWriter) value(v any, indent, col int) {
 	switch t := v.(type) {
-	case map[string]any:
+	case yamlMap:
 		if len(t) == 0 {
 			w.buf.WriteString(" {}\n")
 			return
@@ -348,7 +329,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 			return
 		}
 		switch t := item.(type) {
-		case map[string]any:
+		case yamlMap:
 			if len(t) == 0 {
 				w.ok = false
 				return
