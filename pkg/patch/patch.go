@@ -6,6 +6,7 @@ package patch
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -176,8 +177,10 @@ func inNamespace(rf *resmap.Factory, patch, namespace string) string {
 }
 
 // scheme knows the Kubernetes kinds a patched object must still decode
-// into; custom resources (a ServiceMonitor) are not checked.
-var scheme = func() *runtime.Scheme {
+// into; custom resources (a ServiceMonitor) are not checked. Built on first
+// use: registering the kinds is start-up work every render would pay, and
+// only a spec with patches needs it.
+var scheme = sync.OnceValue(func() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme} {
 		if err := add(s); err != nil {
@@ -185,7 +188,7 @@ var scheme = func() *runtime.Scheme {
 		}
 	}
 	return s
-}()
+})
 
 // checkObjects holds patched objects to what the loader holds a spec to: a
 // patch keeps each object's identity (the objects refer to one another by
@@ -203,7 +206,7 @@ func checkObjects(before []render.Object, after []*resource.Resource) error {
 			return fmt.Errorf("a patch may not change an object's apiVersion, kind, name or namespace: %s %s became %s %s",
 				wasGVK.Kind, was.GetName(), r.GetKind(), r.GetName())
 		}
-		typed, err := scheme.New(wasGVK)
+		typed, err := scheme().New(wasGVK)
 		if err != nil {
 			continue // not a kind of Kubernetes' own
 		}

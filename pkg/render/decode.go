@@ -3,31 +3,31 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// decoder reads an object's JSON form into the tree the YAML writer writes,
-// pruned as it is read: no nulls, no empty maps or lists (but the few whose
-// emptiness means something), no status, integers as int64, each mapping's
-// keys in the writer's order. It does what decoding into map[string]any,
-// pruning and sorting did, in one pass and with far fewer allocations: keys
-// and short values are interned, so the strings every object repeats
-// ("metadata", "name", "TCP") are allocated once per worker, and the order of
-// a key sequence is worked out once and remembered. A batch of specs spent
-// most of its allocations there.
+// decoder builds the tree the YAML writer writes, from a typed object (the
+// walker, walk.go) or from JSON (what a json.Marshaler writes), pruned as it
+// goes: no nulls, no empty maps or lists (but the few whose emptiness means
+// something), no status, integers as int64, each mapping's keys in the
+// writer's order. Keys and short values read from JSON are interned, so the
+// strings every object repeats are allocated once per worker, and the order
+// of a key sequence is worked out once and remembered.
 type decoder struct {
 	dec     jsontext.Decoder
 	strings map[string]string
 	orders  map[string][]int // keys as read, NUL-terminated -> their order
-	pairs   []pair           // the open mappings' pairs, innermost last
+	types   map[reflect.Type]*typeInfo
+	pairs   []pair // the open mappings' pairs, innermost last
 	id      []byte
 	unquote []byte
 }
 
 func newDecoder() *decoder {
-	return &decoder{strings: map[string]string{}, orders: map[string][]int{}}
+	return &decoder{strings: map[string]string{}, orders: map[string][]int{}, types: map[reflect.Type]*typeInfo{}}
 }
 
 // maxInterned bounds the strings kept: longer ones (scripts, commands) are
@@ -38,20 +38,11 @@ const maxInterned = 128
 // volume, and selectors that match everything.
 var meaningfulEmpty = map[string]bool{"emptyDir": true, "podSelector": true, "namespaceSelector": true}
 
-// object decodes buf, which holds one JSON object.
-func (d *decoder) object(buf *bytes.Buffer) (yamlMap, error) {
-	// From a bytes.Buffer jsontext parses in place, without copying.
+// decodeJSON reads the one JSON value buf holds; from a bytes.Buffer
+// jsontext parses in place, without copying.
+func (d *decoder) decodeJSON(buf *bytes.Buffer) (any, error) {
 	d.dec.Reset(buf)
-	d.pairs = d.pairs[:0]
-	v, err := d.value()
-	if err != nil {
-		return nil, err
-	}
-	m, ok := v.(yamlMap)
-	if !ok {
-		return nil, fmt.Errorf("not a JSON object but %T", v)
-	}
-	return m.without("status"), nil
+	return d.value()
 }
 
 // without removes the pair of key k from m, in place.

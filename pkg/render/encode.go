@@ -2,14 +2,12 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 
 	"errors"
 	"fmt"
 	"math"
 
 	yaml "go.yaml.in/yaml/v2"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/mysqlgen/mysqlgen/internal/parallel"
 )
@@ -52,7 +50,6 @@ const parallelMin = 32
 type encoder struct {
 	cache   *writerCache
 	decoder *decoder
-	json    bytes.Buffer
 	yaml    fastWriter
 	arena   []byte
 }
@@ -94,37 +91,12 @@ func (e *encoder) keep(doc []byte) []byte {
 	return e.arena[start:len(e.arena):len(e.arena)]
 }
 
-// cleanMap converts a typed object to a map through its JSON form, pruned
-// as the decoder reads it. (runtime.DefaultUnstructuredConverter gives the
-// same map, but its first use in a process costs 12 ms of reflection.) A
-// ConfigMap's data, most of a cluster's bytes, is taken as it is rather than
-// escaped into JSON and back.
+// cleanMap converts a typed object to the tree the writer writes: pruned,
+// without status, keys in order (the walker; see walk.go).
 func (e *encoder) cleanMap(obj Object) (yamlMap, error) {
-	var data map[string]string
-	if cm, ok := obj.(*corev1.ConfigMap); ok && len(cm.Data) > 0 {
-		data = cm.Data
-		shallow := *cm
-		shallow.Data = nil
-		obj = &shallow
-	}
-	e.json.Reset()
-	enc := json.NewEncoder(&e.json)
-	enc.SetEscapeHTML(false) // escaped or not, it decodes to the same strings
-	if err := enc.Encode(obj); err != nil {
-		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
-	}
-	m, err := e.decoder.object(&e.json)
+	m, err := e.decoder.fromObject(obj)
 	if err != nil {
 		return nil, fmt.Errorf("converting %s: %w", obj.GetName(), err)
-	}
-	if data != nil {
-		d := make(yamlMap, 0, len(data))
-		for k, v := range data {
-			d = append(d, pair{k, v})
-		}
-		sortPairs(d)
-		m = append(m, pair{"data", d})
-		sortPairs(m)
 	}
 	return m, nil
 }
