@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: help build test unit e2e lint golden verify fuzz bench kustomize kustomize-test cluster-tools cluster-test lint-manifests clean
+.PHONY: help build test unit e2e lint golden verify fuzz bench helm kustomize kustomize-test cluster-tools cluster-test lint-manifests clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -38,6 +38,10 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
 	bash hack/bench.sh
+
+HELM_VERSION := v4.3.1
+helm: ## install the helm CLI v4.3.1 (HELM_VERSION) into bin/, for make bench's comparison only
+	GOBIN=$(abspath $(BIN)) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 
 KUSTOMIZE_VERSION := v5.7.1
 kustomize: ## install the kustomize CLI v5.7.1 (KUSTOMIZE_VERSION) into bin/ for the generator tests
