@@ -106,26 +106,41 @@ func (d *decoder) mapping() (yamlMap, error) {
 			return nil, err
 		}
 		if k == "volumeClaimTemplates" {
-			for i, claim := range asList(v) {
-				if cm, ok := claim.(yamlMap); ok {
-					asList(v)[i] = cm.without("status")
-				}
-			}
+			withoutStatus(v)
 		}
-		if !empty(v) || meaningfulEmpty[k] && v != nil {
-			d.pairs = append(d.pairs, pair{k, v})
-		}
+		d.keep(k, v)
 	}
 	if _, err := d.dec.ReadToken(); err != nil { // }
 		return nil, err
 	}
+	return d.mappingFrom(start), nil
+}
+
+// keep pushes a pair unless pruning drops it.
+func (d *decoder) keep(k string, v any) {
+	if !empty(v) || meaningfulEmpty[k] && v != nil {
+		d.pairs = append(d.pairs, pair{k, v})
+	}
+}
+
+// mappingFrom pops the pairs pushed since start as one mapping, in order.
+func (d *decoder) mappingFrom(start int) yamlMap {
 	read := d.pairs[start:]
 	d.pairs = d.pairs[:start]
 	m := make(yamlMap, len(read))
 	for i, j := range d.order(read) {
 		m[i] = read[j]
 	}
-	return m, nil
+	return m
+}
+
+// withoutStatus removes the status of each claim template.
+func withoutStatus(claims any) {
+	for i, claim := range asList(claims) {
+		if cm, ok := claim.(yamlMap); ok {
+			asList(claims)[i] = cm.without("status")
+		}
+	}
 }
 
 // order returns the positions of pairs in sortPairs's order, worked out once

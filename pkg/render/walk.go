@@ -280,24 +280,6 @@ func (d *decoder) fields(v reflect.Value, ti *typeInfo) error {
 	return nil
 }
 
-// keep pushes a pair unless pruning drops it.
-func (d *decoder) keep(k string, v any) {
-	if !empty(v) || meaningfulEmpty[k] && v != nil {
-		d.pairs = append(d.pairs, pair{k, v})
-	}
-}
-
-// mappingFrom pops the pairs pushed since start as one mapping, in order.
-func (d *decoder) mappingFrom(start int) yamlMap {
-	read := d.pairs[start:]
-	d.pairs = d.pairs[:start]
-	m := make(yamlMap, len(read))
-	for i, j := range d.order(read) {
-		m[i] = read[j]
-	}
-	return m
-}
-
 func (d *decoder) items(v reflect.Value) (any, error) {
 	l := make([]any, v.Len())
 	for i := range l {
@@ -308,15 +290,6 @@ func (d *decoder) items(v reflect.Value) (any, error) {
 		l[i] = x
 	}
 	return l, nil
-}
-
-// withoutStatus removes the status of each claim template.
-func withoutStatus(claims any) {
-	for i, claim := range asList(claims) {
-		if cm, ok := claim.(yamlMap); ok {
-			asList(claims)[i] = cm.without("status")
-		}
-	}
 }
 
 // viaJSON is the tree of v through encoding/json and the decoder.
