@@ -46,8 +46,15 @@ func loadClusters(s streams, files []string) ([]*spec.Document, error) {
 	// for a directory of specs); problems are then reported in file order.
 	loaded := make([][]*spec.Document, len(paths))
 	loadErrs := make([]error, len(paths))
+	for i, p := range paths {
+		if p == "-" { // stdin is read here, never by a worker
+			loaded[i], loadErrs[i] = loadPath(s, p)
+		}
+	}
 	parallel.For(len(paths), parallelMin, parallel.None, func(_ struct{}, i int) {
-		loaded[i], loadErrs[i] = loadPath(s, paths[i])
+		if paths[i] != "-" {
+			loaded[i], loadErrs[i] = loadPath(s, paths[i])
+		}
 	})
 	for i := range paths {
 		if loadErrs[i] != nil {
@@ -85,8 +92,13 @@ func loadClusters(s streams, files []string) ([]*spec.Document, error) {
 // expandPaths replaces each directory by its spec files in name order.
 func expandPaths(files []string) ([]string, error) {
 	var out []string
+	stdin := false
 	for _, f := range files {
 		if f == "-" {
+			if stdin {
+				return nil, errors.New("-f - is given twice: stdin can be read only once")
+			}
+			stdin = true
 			out = append(out, f)
 			continue
 		}

@@ -236,7 +236,7 @@ func TestVersionAndCompletion(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"render", "extra"}, {"render", "--nope"}, {"nope"}, {"render", "-f", "missing.yaml"}} {
+	for _, args := range [][]string{{"render", "extra"}, {"render", "--nope"}, {"nope"}, {"render", "-f", "missing.yaml"}, {"render", "-f", "-", "-f", "-"}} {
 		r := run(t, "", args...)
 		if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.err, "error: ") {
 			t.Errorf("%v = %+v: want exit 1, an error on stderr, nothing on stdout", args, r)
