@@ -74,11 +74,12 @@ validate() {
   out=$("$BIN/kubectl-validate" "$@" "${files[@]}" 2>&1)
   rc=$?
   set -e
-  # strip the colour codes of its human output
+  # strip the colour codes of its human output (a regex: sed, not ${//})
+  # shellcheck disable=SC2001
   out=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")
   if ((rc != 0)); then
     echo "kubectl-validate ($label): FAILED (exit $rc)"
-    sed 's/^/    /' <<<"$out"
+    while IFS= read -r line; do echo "    $line"; done <<<"$out"
     failed=1
   else
     echo "kubectl-validate ($label): OK, ${#files[@]} files"
