@@ -50,13 +50,13 @@ kustomize: ## install the kustomize CLI v5.7.1 (KUSTOMIZE_VERSION) into bin/ for
 kustomize-test: ## kustomize build --enable-exec examples/kustomize/ == mysqlgen render (SKIP without bin/kustomize)
 	$(GO) test -count=1 -v -run '^TestKustomize' ./cmd/mysqlgen
 
-cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate into bin/ (skips what is built)
+cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate, trivy into bin/ (skips what is built)
 	bash hack/cluster-tools.sh
 
 cluster-test: cluster-tools ## server-side dry-run, rollout, zero drift and upgrade on a real control plane with kwok nodes
 	$(GO) test -tags cluster ./test/cluster/ -v -count=1 -timeout 40m
 
-lint-manifests: cluster-tools ## kube-score (0 CRITICAL, hack/kube-score-ignore.txt) and kubectl-validate on every golden file
+lint-manifests: cluster-tools ## kube-score (0 CRITICAL, hack/kube-score-ignore.txt), kubectl-validate and trivy config (hack/trivy-ignore.txt) on every golden file
 	KUBE_SCORE_GATE=1 bash hack/lint-manifests.sh
 
 clean: ## remove built binaries

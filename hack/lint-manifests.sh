@@ -6,12 +6,14 @@
 #   kubectl-validate v0.0.4: against the Kubernetes 1.34 OpenAPI v3 schemas from bin/ (shipped in
 #     k8s.io/kubernetes v1.34.4) and its built-in 1.29 and 1.30 schemas, with the CRDs in bin/crds
 #     (ServiceMonitor). Any error fails.
+#   trivy config v0.74.0: its built-in Kubernetes checks (no download: --skip-check-update). Any
+#     finding at any severity fails, but for the checks listed in hack/trivy-ignore.txt.
 # Needs bin/ from hack/cluster-tools.sh. Never contacts a cluster.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${BIN:-$ROOT/bin}
-for f in kube-score kubectl-validate openapi-schemas-1.34 crds; do
+for f in kube-score kubectl-validate trivy openapi-schemas-1.34 crds; do
   [[ -e "$BIN/$f" ]] || { echo "lint-manifests: $BIN/$f missing; run hack/cluster-tools.sh (make cluster-tools)" >&2; exit 2; }
 done
 
@@ -93,8 +95,35 @@ validate "1.34, local schemas" --local-schemas "$BIN/openapi-schemas-1.34" --loc
 validate "1.30, built-in" --local-crds "$BIN/crds" --version 1.30
 validate "1.29, built-in" --local-crds "$BIN/crds" --version 1.29
 
+# --- trivy config -------------------------------------------------------------------------
+echo "== trivy config v0.74.0 ($(grep -c '^KSV-' "$ROOT/hack/trivy-ignore.txt") checks ignored, from hack/trivy-ignore.txt)"
+# trivy scans a directory: copies of the files, under their own names where they do not clash.
+mkdir -p "$tmp/trivy"
+for i in "${!files[@]}"; do
+  name=$(basename "${files[$i]}")
+  [[ -e "$tmp/trivy/$name" ]] && name="$i-$name"
+  cp "${files[$i]}" "$tmp/trivy/$name"
+done
+set +e
+out=$("$BIN/trivy" config --skip-check-update --quiet --cache-dir "$tmp/trivy-cache" \
+  --ignorefile "$ROOT/hack/trivy-ignore.txt" --exit-code 1 "$tmp/trivy" 2>&1)
+rc=$?
+set -e
+trivy_failed=0
+if ((rc != 0)); then
+  echo "trivy config: FAILED (exit $rc)"
+  while IFS= read -r line; do echo "    $line"; done <<<"$out"
+  trivy_failed=1
+else
+  echo "trivy config: OK, ${#files[@]} files, no finding but the ignored checks"
+fi
+
 if ((failed)); then
   echo "lint-manifests: kubectl-validate reported errors" >&2
+  exit 1
+fi
+if ((trivy_failed)); then
+  echo "lint-manifests: trivy config reported findings" >&2
   exit 1
 fi
 if [[ "${KUBE_SCORE_GATE:-}" == 1 ]] && ((total_critical > 0)); then
