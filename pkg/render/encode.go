@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-
 	"errors"
 	"fmt"
 	"math"
@@ -48,16 +47,13 @@ const parallelMin = 32
 // encoder is one worker's state: yaml/v2's remembered answers, buffers
 // reused from one object to the next, and the arena its documents are kept in.
 type encoder struct {
-	cache   *writerCache
 	decoder *decoder
 	yaml    fastWriter
 	arena   []byte
 }
 
 func newEncoder() *encoder {
-	e := &encoder{cache: newWriterCache(), decoder: newDecoder()}
-	e.yaml.cache = e.cache
-	return e
+	return &encoder{decoder: newDecoder(), yaml: fastWriter{cache: newWriterCache()}}
 }
 
 // arenaSize is the size of the blocks documents are copied into: one
