@@ -44,17 +44,11 @@ func loadClusters(s streams, files []string) ([]*spec.Document, error) {
 	}
 	// Each file is read, defaulted and validated on its own (on every CPU
 	// for a directory of specs); problems are then reported in file order.
+	// expandPaths lets stdin in once, so no two workers read it.
 	loaded := make([][]*spec.Document, len(paths))
 	loadErrs := make([]error, len(paths))
-	for i, p := range paths {
-		if p == "-" { // stdin is read here, never by a worker
-			loaded[i], loadErrs[i] = loadPath(s, p)
-		}
-	}
 	parallel.For(len(paths), parallelMin, parallel.None, func(_ struct{}, i int) {
-		if paths[i] != "-" {
-			loaded[i], loadErrs[i] = loadPath(s, paths[i])
-		}
+		loaded[i], loadErrs[i] = loadPath(s, paths[i])
 	})
 	for i := range paths {
 		if loadErrs[i] != nil {
