@@ -34,6 +34,17 @@ export KUBECONFIG=$tmp/kubeconfig
 
 rel() { printf '%s' "${1#"$ROOT"/}"; }
 
+# report NAME RC OUTPUT OK_TEXT: one line for a tool's run; when it failed, its output
+# indented, and status 1.
+report() {
+  if (($2 != 0)); then
+    echo "$1: FAILED (exit $2)"
+    while IFS= read -r line; do echo "    $line"; done <<<"$3"
+    return 1
+  fi
+  echo "$1: $4"
+}
+
 # --- kube-score ---------------------------------------------------------------------------
 ignore_args=()
 ignore_file=$ROOT/hack/kube-score-ignore.txt
@@ -79,13 +90,7 @@ validate() {
   # strip the colour codes of its human output (a regex: sed, not ${//})
   # shellcheck disable=SC2001
   out=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")
-  if ((rc != 0)); then
-    echo "kubectl-validate ($label): FAILED (exit $rc)"
-    while IFS= read -r line; do echo "    $line"; done <<<"$out"
-    failed=1
-  else
-    echo "kubectl-validate ($label): OK, ${#files[@]} files"
-  fi
+  report "kubectl-validate ($label)" "$rc" "$out" "OK, ${#files[@]} files" || failed=1
 }
 echo "== kubectl-validate v0.0.4"
 # Local 1.34 schemas come first for every group-version they hold; --version only names the
@@ -110,13 +115,7 @@ out=$("$BIN/trivy" config --skip-check-update --quiet --cache-dir "$tmp/trivy-ca
 rc=$?
 set -e
 trivy_failed=0
-if ((rc != 0)); then
-  echo "trivy config: FAILED (exit $rc)"
-  while IFS= read -r line; do echo "    $line"; done <<<"$out"
-  trivy_failed=1
-else
-  echo "trivy config: OK, ${#files[@]} files, no finding but the ignored checks"
-fi
+report "trivy config" "$rc" "$out" "OK, ${#files[@]} files, no finding but the ignored checks" || trivy_failed=1
 
 if ((failed)); then
   echo "lint-manifests: kubectl-validate reported errors" >&2
