@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mysqlgen/mysqlgen/pkg/output"
+	"github.com/mysqlgen/mysqlgen/internal/output"
 )
 
 type diffFlags struct {

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
 // typedFor returns an empty typed object for a rendered kind.

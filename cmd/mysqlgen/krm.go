@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mysqlgen/mysqlgen/pkg/krm"
+	"github.com/mysqlgen/mysqlgen/internal/krm"
 )
 
 // maxResourceListBytes bounds what mysqlgen reads as a KRM function. A

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/mysqlgen/mysqlgen/internal/parallel"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // parallelMin is how many specs make another worker worth starting.

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/mysqlgen/mysqlgen/internal/golden"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 const repoRoot = "../.."
@@ -75,7 +75,7 @@ func TestRenderDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(example) != spec.DefaultSpec {
-		t.Error("examples/default.yaml differs from the embedded default spec (pkg/spec/default.yaml)")
+		t.Error("examples/default.yaml differs from the embedded default spec (internal/spec/default.yaml)")
 	}
 }
 

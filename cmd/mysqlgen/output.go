@@ -9,10 +9,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/mysqlgen/mysqlgen/internal/parallel"
-	"github.com/mysqlgen/mysqlgen/pkg/output"
-	"github.com/mysqlgen/mysqlgen/pkg/patch"
-	"github.com/mysqlgen/mysqlgen/pkg/render"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/patch"
+	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // outputFlags are the -o and --order flags of render and diff.

@@ -10,8 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // passwordLength gives about 190 bits from an alphabet of 62 characters that

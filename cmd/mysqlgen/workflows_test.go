@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // docs splits a YAML stream into its documents, as plain values.

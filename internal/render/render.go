@@ -1,6 +1,6 @@
 // Package render turns a defaulted, validated spec into typed Kubernetes
 // objects and encodes them as clean, deterministic YAML. It never reads files,
-// never defaults and never validates: pkg/spec has done all of that.
+// never defaults and never validates: internal/spec has done all of that.
 package render
 
 import (
@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // Object is a typed Kubernetes object.
@@ -28,7 +28,7 @@ type cluster struct {
 	release spec.Release
 }
 
-// Objects renders a cluster, defaulted and validated by pkg/spec, in a fixed
+// Objects renders a cluster, defaulted and validated by internal/spec, in a fixed
 // order (kustomize's legacy order): ConfigMaps, Services, StatefulSet,
 // PodDisruptionBudget, NetworkPolicy, ServiceMonitor. Optional objects that
 // the spec turns off are left out.

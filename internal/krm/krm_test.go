@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/output"
-	"github.com/mysqlgen/mysqlgen/pkg/render"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 const spec1 = `apiVersion: mysqlgen.dev/v1alpha1

@@ -7,7 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
 func configMap(name string, data map[string]string) *corev1.ConfigMap {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
 func twoObjects() []render.Object {

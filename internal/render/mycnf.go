@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // setting is one my.cnf line with the reason it has that value.

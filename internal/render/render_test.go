@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	_ "github.com/mysqlgen/mysqlgen/internal/golden" // registers -update for go test ./... -update
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 	"github.com/mysqlgen/mysqlgen/templates"
 )
 

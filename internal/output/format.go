@@ -10,7 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
 // Format is a stream format.

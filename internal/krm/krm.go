@@ -19,10 +19,10 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/output"
-	"github.com/mysqlgen/mysqlgen/pkg/patch"
-	"github.com/mysqlgen/mysqlgen/pkg/render"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/patch"
+	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // The ResourceList's identity, in the versions function runners send.

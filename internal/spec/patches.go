@@ -62,7 +62,7 @@ var jsonPatchOps = map[string]struct{ value, from bool }{
 
 // validatePatches checks the shape of each patch: that it parses, is one
 // kind of patch or the other, and can find its objects. Whether it applies
-// is known only once the objects are rendered (pkg/patch).
+// is known only once the objects are rendered (internal/patch).
 func validatePatches(patches []Patch, p *field.Path) field.ErrorList {
 	if len(patches) > MaxPatches {
 		return field.ErrorList{field.TooMany(p, len(patches), MaxPatches)}

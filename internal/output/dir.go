@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
+	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
 // Header starts every file mysqlgen writes into a directory. It marks the

@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 func cluster(t *testing.T, namespace string) *spec.MySQLCluster {

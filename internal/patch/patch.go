@@ -24,8 +24,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mysqlgen/mysqlgen/pkg/render"
-	"github.com/mysqlgen/mysqlgen/pkg/spec"
+	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
 // Apply applies patches, in order, to one cluster's objects and returns the
