@@ -11,7 +11,16 @@ args=(--defaults-file="$MY_CNF")
 # primary. Once it has, for this data directory, the server resumes
 # replication by itself: when only this container restarts, the sidecar does
 # not run again, and nothing else would start the threads.
-if (($(ordinal) != 0)) && [[ -f "$PENDING_FILE.applied" && ! -f "$PENDING_FILE" ]]; then
+role=""
+[[ -f "$ROLE_FILE" ]] && role="$(<"$ROLE_FILE")"
+if (($(ordinal) != PRIMARY_ORDINAL)) && [[ "$role" == replica && ! -f "$PENDING_FILE" ]]; then
   args+=(--loose-skip-slave-start=OFF --loose-skip-replica-start=OFF)
+fi
+# A member that is to be the primary but was not (the primary moved here, or
+# it was freshly cloned after its volume was lost) starts read-only and
+# replicating nothing: the sidecar fences the old primary, catches up, and
+# only then lets it take writes.
+if (($(ordinal) == PRIMARY_ORDINAL)) && [[ "$role" != primary || -f "$PENDING_FILE" ]]; then
+  args+=(--read-only=ON --loose-skip-slave-start=ON --loose-skip-replica-start=ON)
 fi
 exec "$MYSQLD" "${args[@]}"

@@ -1,0 +1,218 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// figure prints one measured figure of the run; the report keeps these lines.
+func figure(format string, args ...any) {
+	fmt.Printf("FIGURE "+format+"\n", args...)
+}
+
+// lostPrimary runs issue 13's scenario (d): ordinal 0 loses its pod and its
+// claim (a dead node with local disk) and comes back with every row, never
+// empty. While it is gone and while it comes back, a client tries to write
+// through it every half second and reads what it serves: it must never
+// answer without the rows, and it takes writes again only once it holds
+// them all.
+func (s *suite) lostPrimary(label string, n int) {
+	t, c := s.t, s.c
+	before, err := s.sum(0)
+	if !check(t, label+": rows on the primary before it is lost", err) {
+		return
+	}
+	rowsBefore := s.rows
+	lostAt := time.Now()
+	if !check(t, label+": "+s.pod(0)+" deleted with its claim", c.losePod(0, 6*time.Minute)) {
+		return
+	}
+	var accepted time.Duration
+	var servedEmpty []string
+	waitFor(8*time.Minute, func() bool {
+		if c.pod(0) == nil {
+			return false
+		}
+		if got, err := s.sum(0); err == nil && !strings.HasPrefix(got, fmt.Sprintf("%d\t", rowsBefore)) {
+			servedEmpty = append(servedEmpty, got)
+		} else if err != nil && strings.Contains(err.Error(), "doesn't exist") {
+			servedEmpty = append(servedEmpty, err.Error())
+		}
+		if s.write("d", 1) == nil {
+			accepted = time.Since(lostAt)
+			return true
+		}
+		return false
+	})
+	check(t, label+": the new "+s.pod(0)+" takes writes again", expect(accepted > 0, "not after 8 minutes: %s", c.status()))
+	check(t, label+": it never served a database without the rows written before",
+		expect(len(servedEmpty) == 0, "served %q", servedEmpty))
+	p0 := c.pod(0)
+	var initLog, cloneLog string
+	if p0 != nil {
+		initLog, cloneLog = p0.logs(initContainer), p0.logs(cloneContainer)
+	}
+	check(t, label+": init-mysql did not bootstrap an empty data directory, since members exist",
+		expect(strings.Contains(initLog, "cloning the most advanced") && !strings.Contains(initLog, "bootstrapping"), "init log: %s", tail(initLog, 400)))
+	check(t, label+": clone-mysql cloned the member that holds the most",
+		expect(strings.Contains(cloneLog, "holds the most") && strings.Contains(cloneLog, "clone complete"), "clone log: %s", tail(cloneLog, 600)))
+	rerr := c.waitReady(n, 5*time.Minute)
+	check(t, label+": every member Ready again", rerr)
+	after, _ := s.sum(0)
+	lost := rowsBefore - countOf(after) + (s.rows - rowsBefore)
+	figure("%s: lost primary volume -> writes accepted again: %.1f s; acknowledged writes lost: %d (rows before %s, after %s)",
+		label, accepted.Seconds(), lost, before, after)
+	if err := s.write("d2", 100); err != nil {
+		check(t, label+": rows written through the recovered primary", err)
+	}
+	s.verify(label, n)
+}
+
+func countOf(sum string) int {
+	var n int
+	fmt.Sscanf(sum, "%d", &n)
+	return n
+}
+
+// writer is a client writing one row at a time through the -primary
+// Service, as an application would, keeping what was acknowledged.
+type writer struct {
+	mu      sync.Mutex
+	acked   []string
+	refused time.Duration // the longest time between a refused write and the next acknowledged one
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func (s *suite) startWriter(tag string) *writer {
+	w := &writer{stop: make(chan struct{}), done: make(chan struct{})}
+	svc := s.c.sts.Name + "-primary"
+	go func() {
+		defer close(w.done)
+		var firstRefused time.Time
+		for i := 0; ; i++ {
+			select {
+			case <-w.stop:
+				return
+			default:
+			}
+			v := fmt.Sprintf("%s-%s-%d", s.c.id, tag, i)
+			ord := s.c.endpoint(svc)
+			err := fmt.Errorf("no endpoint")
+			if ord >= 0 {
+				_, err = s.appSQL(ord, "INSERT INTO e2e.t (v) VALUES ('"+v+"')")
+			}
+			w.mu.Lock()
+			if err == nil {
+				w.acked = append(w.acked, v)
+				if !firstRefused.IsZero() {
+					w.refused = max(w.refused, time.Since(firstRefused))
+					firstRefused = time.Time{}
+				}
+			} else if firstRefused.IsZero() {
+				firstRefused = time.Now()
+			}
+			w.mu.Unlock()
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	return w
+}
+
+// finish stops the writer and returns what it saw acknowledged.
+func (w *writer) finish() ([]string, time.Duration) {
+	close(w.stop)
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.acked...), w.refused
+}
+
+// switchover runs issue 13's scenarios (a), (b) and (f): spec.primary is
+// changed to `to` and applied; the pods restart in the given order while a
+// client writes continuously through the -primary Service. Every
+// acknowledged write must be on every member afterwards, the members must
+// follow the new primary by GTID, and no member may hold a transaction the
+// primary lacks.
+func (s *suite) switchover(label string, to int, order []int, n int) {
+	t, c := s.t, s.c
+	bin, _ := buildMysqlgen()
+	body := s.specBody
+	if to != 0 {
+		body += fmt.Sprintf("  primary: %d\n", to)
+	}
+	out, err := renderSpec(t, bin, body)
+	m, perr := parseManifest(out)
+	if !check(t, fmt.Sprintf("%s: the spec with primary %d renders", label, to), firstErr(err, perr)) {
+		return
+	}
+	w := s.startWriter(fmt.Sprintf("sw%d", to))
+	time.Sleep(2 * time.Second) // writes acknowledged by the old primary first
+	start := time.Now()
+	c.apply(m)
+	rerr := c.rollingUpdate(order, 6*time.Minute)
+	ok := waitFor(2*time.Minute, func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return c.endpoint(c.sts.Name+"-primary") == to && len(w.acked) > 0
+	})
+	time.Sleep(2 * time.Second) // and writes acknowledged by the new one
+	acked, refused := w.finish()
+	check(t, fmt.Sprintf("%s: rolling update in the order %v, %s takes writes", label, order, s.pod(to)),
+		firstErr(rerr, expect(ok, "the -primary Service has no Ready endpoint on %s: %s", s.pod(to), c.status())))
+	s.primary = to
+	lost := 0
+	var errs []string
+	for ord := 0; ord < n; ord++ {
+		var have map[string]bool
+		waitFor(60*time.Second, func() bool {
+			rows, err := s.rootSQL(ord, fmt.Sprintf("SELECT v FROM e2e.t WHERE v LIKE '%s-sw%d-%%'", c.id, to))
+			have = map[string]bool{}
+			for _, r := range strings.Split(rows, "\n") {
+				have[r] = true
+			}
+			return err == nil && len(have) >= len(acked)
+		})
+		missing := 0
+		for _, v := range acked {
+			if !have[v] {
+				missing++
+			}
+		}
+		lost = max(lost, missing)
+		if missing > 0 {
+			errs = append(errs, fmt.Sprintf("%s lacks %d of %d acknowledged writes", s.pod(ord), missing, len(acked)))
+		}
+	}
+	check(t, fmt.Sprintf("%s: all %d acknowledged writes are on every member", label, len(acked)), joinErrs(errs))
+	figure("%s: switchover to %s, pods restarted in the order %v: %.1f s in all, writes refused for at most %.1f s in a row, %d writes acknowledged, %d lost",
+		label, s.pod(to), order, time.Since(start).Seconds(), refused.Seconds(), len(acked), lost)
+	cnt, err := s.rootSQL(to, "SELECT COUNT(*) FROM e2e.t")
+	if err == nil {
+		s.rows = countOf(cnt)
+	}
+	s.noErrantGTIDs(label, n)
+	s.verify(label, n)
+}
+
+// noErrantGTIDs checks that every member holds exactly the primary's GTID
+// position once caught up: none holds a transaction the primary lacks.
+func (s *suite) noErrantGTIDs(label string, n int) {
+	want, err := s.rootSQL(s.primary, "SELECT @@gtid_binlog_pos")
+	var errs []string
+	for ord := 0; ord < n && err == nil; ord++ {
+		var got string
+		waitFor(60*time.Second, func() bool {
+			got, _ = s.rootSQL(ord, "SELECT @@gtid_binlog_pos")
+			return got == want
+		})
+		if got != want {
+			errs = append(errs, fmt.Sprintf("%s: %q, primary %q", s.pod(ord), got, want))
+		}
+	}
+	check(s.t, label+": no errant GTIDs: every member's binlog GTID position is the primary's", firstErr(err, joinErrs(errs)))
+}
