@@ -2,6 +2,7 @@ package output
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -63,35 +64,30 @@ func Files(objs []render.Object) ([]File, error) {
 
 // ReadDir reads the files of a directory mysqlgen rendered, by name; a
 // directory that does not exist reads as empty. Anything in it that mysqlgen
-// did not write is an error, since a render would refuse to replace it.
+// did not write is an error, since a render would refuse to replace it. It
+// reads only the header of each file until every file is known to be
+// mysqlgen's, and no more than MaxFileBytes of any.
 func ReadDir(dir string) (map[string][]byte, error) {
-	entries, err := os.ReadDir(dir)
+	s, err := scanDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{}
-	var foreign []string
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if !e.Type().IsRegular() {
-			foreign = append(foreign, e.Name())
-			continue
-		}
-		data, err := os.ReadFile(p)
+	if err := s.err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(s.files))
+	for name := range s.files {
+		data, err := readBounded(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(string(data), Header) {
-			foreign = append(foreign, e.Name())
-			continue
+		if !bytes.HasPrefix(data, []byte(Header)) {
+			return nil, foreignError(dir, []string{name})
 		}
-		out[e.Name()] = data
-	}
-	if len(foreign) > 0 {
-		return nil, foreignError(dir, foreign)
+		out[name] = data
 	}
 	return out, nil
 }
@@ -128,7 +124,11 @@ func WriteDir(dir string, files []File) (err error) {
 		return statErr
 	}
 	if exists {
-		if _, err := ReadDir(target); err != nil {
+		s, err := scanDir(target)
+		if err != nil {
+			return err
+		}
+		if err := s.err(); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,16 @@
+//go:build !unix
+
+package output
+
+import "io/fs"
+
+// openNoFollow: elsewhere the listing's file types are all there is.
+const openNoFollow = 0
+
+func isLinkLoop(error) bool { return false }
+
+// fileID is empty where stat says nothing of inodes: size, mode and
+// modification time are then all that tells files apart.
+type fileID struct{}
+
+func idOf(fs.FileInfo) fileID { return fileID{} }
