@@ -5,6 +5,7 @@ package output
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -28,4 +29,22 @@ func idOf(info fs.FileInfo) fileID {
 		return fileID{}
 	}
 	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino), uid: st.Uid, gid: st.Gid}
+}
+
+// keepOwner gives dir the group, and when it can (as root) the owner, that
+// want names. A user may give a directory only a group of their own: that
+// failing is an error, while an owner that only root could keep becomes the
+// user writing, as with any file written anew.
+func keepOwner(dir string, have, want fileID) error {
+	uid, gid := -1, -1
+	if want.gid != have.gid {
+		gid = int(want.gid)
+	}
+	if want.uid != have.uid && os.Geteuid() == 0 {
+		uid = int(want.uid)
+	}
+	if uid == -1 && gid == -1 {
+		return nil
+	}
+	return os.Lchown(dir, uid, gid)
 }

@@ -83,16 +83,60 @@ func (w *dirWrite) stage(files []File) error {
 		return err
 	}
 	w.tmp = tmp
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := w.keepDirMode(); err != nil {
 		return err
 	}
+	fileMode, keep := w.fileMode()
 	for _, f := range files {
 		w.staged = append(w.staged, f.Name)
-		if err := writeFileSynced(filepath.Join(tmp, f.Name), f.Data); err != nil {
+		if err := writeFileSynced(filepath.Join(tmp, f.Name), f.Data, fileMode, keep); err != nil {
 			return err
 		}
 	}
 	return syncDir(tmp)
+}
+
+// modeBits are the bits of a directory's mode that WriteDir keeps.
+const modeBits = fs.ModePerm | fs.ModeSetgid | fs.ModeSetuid | fs.ModeSticky
+
+// keepDirMode gives the new directory the target's group and mode, setgid
+// bit included, so that a directory shared by a group stays shared; the
+// group first, since changing it may clear the setgid bit. A new target is
+// 0755, setgid when its parent made it so. What cannot be kept is an error
+// here, before the swap, rather than a surprise after it.
+func (w *dirWrite) keepDirMode() error {
+	info, err := os.Lstat(w.tmp)
+	if err != nil {
+		return err
+	}
+	want := 0o755 | info.Mode()&fs.ModeSetgid
+	if w.before != nil {
+		want = w.before.self.mode & modeBits
+		if err := keepOwner(w.tmp, stateOf(info).id, w.before.self.id); err != nil {
+			return fmt.Errorf("keeping the group of %s: %w", w.dir, err)
+		}
+	}
+	if err := os.Chmod(w.tmp, want); err != nil {
+		return err
+	}
+	if info, err = os.Lstat(w.tmp); err != nil {
+		return err
+	}
+	if got := info.Mode() & modeBits; got != want {
+		return fmt.Errorf("keeping the mode of %s: it is %v, and a directory made here gets %v", w.dir, want, got)
+	}
+	return nil
+}
+
+// fileMode is the mode the target's files had, which new files keep
+// (kustomization.yaml is in every render); else 0644 less the umask.
+func (w *dirWrite) fileMode() (mode fs.FileMode, keep bool) {
+	if w.before != nil {
+		if k, ok := w.before.files[KustomizationFile]; ok {
+			return k.mode.Perm(), true
+		}
+	}
+	return 0o644, false
 }
 
 // swap puts the new directory in the target's place: the one step after
@@ -154,10 +198,18 @@ func removeOwn(dir string, files []string) error {
 	return nil
 }
 
-func writeFileSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// writeFileSynced writes a new file. Its mode is set exactly when kept from
+// an earlier render, and is perm less the umask otherwise.
+func writeFileSynced(path string, data []byte, perm fs.FileMode, keep bool) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
+	}
+	if keep {
+		if err := f.Chmod(perm); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
