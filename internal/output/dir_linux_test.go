@@ -76,13 +76,6 @@ func TestWriteDirKeepsModeAndGroup(t *testing.T) {
 	checkMode(t, filepath.Join(sub, "new"), os.ModeDir|os.ModeSetgid|0o755, group)
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func checkMode(t *testing.T, path string, mode os.FileMode, gid uint32) {
 	t.Helper()
 	info, err := os.Stat(path)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 )
 
 // WriteDir makes dir hold exactly files. It writes them into a new directory
@@ -142,15 +144,84 @@ func (w *dirWrite) fileMode() (mode fs.FileMode, keep bool) {
 // swap puts the new directory in the target's place: the one step after
 // which the write has happened.
 func (w *dirWrite) swap() error {
+	testHooks.beforeSwap(w.target)
 	if w.before == nil {
-		return os.Rename(w.tmp, w.target)
+		err := renameNoReplace(w.tmp, w.target)
+		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+			return fmt.Errorf("%s appeared while mysqlgen was writing it: it is left as it is; render again to replace it", w.dir)
+		}
+		return err
+	}
+	if err := w.unchanged(w.target); err != nil {
+		return err
 	}
 	oldAt, err := exchange(w.tmp, w.target)
 	if err != nil {
 		return err
 	}
+	testHooks.afterSwap(oldAt)
+	if err := w.unchanged(oldAt); err != nil {
+		return w.swapBack(oldAt, err)
+	}
 	w.tmp = oldAt
 	return nil
+}
+
+// swapBack undoes a swap after which the old directory turned out to have
+// changed, by someone holding it open: it goes back in place, with what was
+// written into it.
+func (w *dirWrite) swapBack(oldAt string, changed error) error {
+	newAt, err := exchange(oldAt, w.target)
+	if err != nil {
+		w.tmp = "" // nothing of it is to be removed now
+		return fmt.Errorf("%w; putting it back failed (%v), so %s holds the new render and its previous contents are in %s", changed, err, w.dir, oldAt)
+	}
+	w.tmp = newAt
+	return changed
+}
+
+// unchanged refuses a directory (the target, or its previous contents just
+// after the swap) that is not what was checked at the start: a file that
+// appeared since is not mysqlgen's to delete, and one that changed was
+// checked as it was.
+func (w *dirWrite) unchanged(path string) error {
+	now, err := scanDir(path)
+	if err != nil {
+		return err
+	}
+	var what []string
+	if now.self.id != w.before.self.id || now.self.mode != w.before.self.mode {
+		what = append(what, "the directory itself was replaced or its mode changed")
+	}
+	for _, n := range slices.Sorted(maps.Keys(now.files)) {
+		was, ok := w.before.files[n]
+		switch {
+		case !ok:
+			what = append(what, n+" appeared")
+		case was != now.files[n]:
+			what = append(what, n+" was modified")
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(w.before.files)) {
+		if _, ok := now.files[n]; !ok {
+			what = append(what, n+" was removed")
+		}
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	const show = 5
+	if len(what) > show {
+		what = append(what[:show], fmt.Sprintf("and %d more", len(what)-show))
+	}
+	return fmt.Errorf("%s changed while mysqlgen was writing it (%s): it is left as it is now; render again to replace it",
+		w.dir, strings.Join(what, ", "))
+}
+
+// testHooks let tests act where a concurrent writer or a signal could.
+var testHooks = struct{ beforeSwap, afterSwap func(path string) }{
+	beforeSwap: func(string) {},
+	afterSwap:  func(string) {},
 }
 
 // discard removes the new directory after a failure before the swap: the

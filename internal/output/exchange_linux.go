@@ -19,3 +19,17 @@ func exchange(a, b string) (oldAt string, err error) {
 	}
 	return a, nil
 }
+
+// renameNoReplace renames a to b unless b exists: a plain rename would
+// replace an empty directory made at b meanwhile, with whatever mode and
+// group its maker gave it.
+func renameNoReplace(a, b string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_NOREPLACE)
+	if err == unix.ENOSYS || err == unix.EINVAL {
+		return os.Rename(a, b)
+	}
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: a, New: b, Err: err}
+	}
+	return nil
+}
