@@ -1,9 +1,13 @@
 package output
 
 import (
+	"errors"
+	"maps"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -87,5 +91,116 @@ func checkMode(t *testing.T, path string, mode os.FileMode, gid uint32) {
 	}
 	if got := info.Sys().(*syscall.Stat_t).Gid; got != gid {
 		t.Errorf("%s: group %d, want %d", path, got, gid)
+	}
+}
+
+// Temporaries a killed run left beside the directory are removed by the
+// next run that succeeds, and only they: not one another run is writing,
+// not one holding anything else, not what only looks like one.
+func TestWriteDirRemovesStaleTemporaries(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "out")
+	if err := WriteDir(dir, handFiles()); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string, files map[string]string) string {
+		p := filepath.Join(root, name)
+		must(t, os.Mkdir(p, 0o700))
+		for n, data := range files {
+			must(t, os.WriteFile(filepath.Join(p, n), []byte(data), 0o644))
+		}
+		return p
+	}
+	ours := map[string]string{KustomizationFile: Header + "resources: []\n", "service-a.yaml": Header[:10], "service-b.yaml": ""}
+	mk(".out.mysqlgen-1", ours)
+	mk(".out.mysqlgen-2.old", ours)
+	mk(".out.mysqlgen-3", nil)
+	mk(".out.mysqlgen-4", map[string]string{"notes.txt": Header})
+	mk(".out.mysqlgen-5", map[string]string{"service-a.yaml": "kind: Service\n"})
+	mk(".out.mysqlgen-keep", ours)
+	mk(".other.mysqlgen-6", ours)
+	live := mk(".out.mysqlgen-7", ours)
+	unlock, busy, err := lockDir(live)
+	if err != nil || busy {
+		t.Fatalf("lock: %v %v", busy, err)
+	}
+	defer unlock()
+	must(t, os.WriteFile(filepath.Join(root, ".out.mysqlgen-8"), nil, 0o644))
+	must(t, os.Symlink(live, filepath.Join(root, ".out.mysqlgen-9")))
+
+	var warn strings.Builder
+	if err := WriteDirWarn(dir, handFiles(), &warn); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := []string{".other.mysqlgen-6", ".out.mysqlgen-4", ".out.mysqlgen-5", ".out.mysqlgen-7", ".out.mysqlgen-8", ".out.mysqlgen-9", ".out.mysqlgen-keep", "out"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
+	}
+	wantWarn := "warning: left .out.mysqlgen-4 beside " + dir + ": it holds notes.txt, which mysqlgen did not write\n" +
+		"warning: left .out.mysqlgen-5 beside " + dir + ": it holds service-a.yaml, which mysqlgen did not write\n"
+	if warn.String() != wantWarn {
+		t.Errorf("warnings:\n%s\nwant:\n%s", warn.String(), wantWarn)
+	}
+}
+
+// SIGINT or SIGTERM during a write stops it: the directory is as it was,
+// and nothing is left beside it.
+func TestWriteDirInterrupted(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "out")
+			if err := WriteDir(dir, handFiles()); err != nil {
+				t.Fatal(err)
+			}
+			before := readTree(t, dir)
+			hook(t, &testHooks.beforeSwap, func(string) { interrupt(t, sig) })
+			err := WriteDir(dir, handFiles()[1:])
+			if !errors.Is(err, ErrInterrupted) || !strings.HasSuffix(err.Error(), dir+" is left as it was") {
+				t.Errorf("err = %v", err)
+			}
+			if got := readTree(t, dir); !maps.Equal(got, before) {
+				t.Errorf("the directory changed: %v", got)
+			}
+			if entries, _ := os.ReadDir(root); len(entries) != 1 {
+				t.Errorf("%d entries beside it, want none", len(entries)-1)
+			}
+		})
+	}
+}
+
+// interrupt sends sig to this process and returns once os/signal has handed
+// it to every channel that listens: a channel of its own is served in the
+// same pass, and signal.Stop waits for that pass to end.
+func interrupt(t *testing.T, sig syscall.Signal) {
+	seen := make(chan os.Signal, 1)
+	signal.Notify(seen, sig)
+	must(t, syscall.Kill(os.Getpid(), sig))
+	<-seen
+	signal.Stop(seen)
+}
+
+// A second run on the same directory while one is writing it is refused,
+// rather than racing it.
+func TestWriteDirOneRunAtATime(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := WriteDir(dir, handFiles()); err != nil {
+		t.Fatal(err)
+	}
+	var second error
+	hook(t, &testHooks.beforeSwap, func(string) {
+		hook(t, &testHooks.beforeSwap, func(string) {})
+		second = WriteDir(dir, handFiles())
+	})
+	if err := WriteDir(dir, handFiles()[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if second == nil || second.Error() != "another mysqlgen is writing "+dir {
+		t.Errorf("the second run: %v", second)
 	}
 }

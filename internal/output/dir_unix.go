@@ -4,6 +4,7 @@ package output
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -48,3 +49,40 @@ func keepOwner(dir string, have, want fileID) error {
 	}
 	return os.Lchown(dir, uid, gid)
 }
+
+// lockDir takes an exclusive lock on the directory path (flock, released
+// when the process ends, however it ends), or says another holds it. A run
+// of WriteDir locks the target and its new directory, so that another run
+// neither writes the same target at once nor takes them for stale.
+func lockDir(path string) (unlock func(), busy bool, err error) {
+	d, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := flock(d); err != nil {
+		d.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, true, nil
+		}
+		return nil, false, err
+	}
+	// The lock holds the directory path named when it was opened.
+	info, err := d.Stat()
+	if now, lerr := os.Lstat(path); err != nil || lerr != nil || !os.SameFile(info, now) {
+		d.Close()
+		return nil, false, fmt.Errorf("%s was replaced while being locked", path)
+	}
+	return func() { d.Close() }, false, nil
+}
+
+func flock(d *os.File) error {
+	for {
+		err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
+// canLock: a directory nobody holds locked is nobody's.
+const canLock = true

@@ -30,6 +30,9 @@ func WriteDir(dir string, files []File) error {
 // previous contents) may be left beside dir.
 func WriteDirWarn(dir string, files []File, warn io.Writer) error {
 	w, err := startDirWrite(dir, warn)
+	if w != nil {
+		defer w.release()
+	}
 	if err != nil {
 		return err
 	}
@@ -51,10 +54,34 @@ type dirWrite struct {
 	tmp    string    // the new directory, and after the swap the old one
 	staged []string  // the files written into tmp
 	warn   io.Writer
+	signal *interrupts
+	unlock []func()
+}
+
+// release ends what the run holds: its locks, and SIGINT and SIGTERM,
+// which it catches while writing so as not to be killed halfway.
+func (w *dirWrite) release() {
+	w.signal.stop()
+	for _, u := range w.unlock {
+		u()
+	}
+}
+
+// lock takes the lock on path (see lockDir) for the rest of the run.
+func (w *dirWrite) lock(path string) error {
+	unlock, busy, err := lockDir(path)
+	if busy {
+		return fmt.Errorf("another mysqlgen is writing %s", w.dir)
+	}
+	if err != nil {
+		return err
+	}
+	w.unlock = append(w.unlock, unlock)
+	return nil
 }
 
 func startDirWrite(dir string, warn io.Writer) (*dirWrite, error) {
-	w := &dirWrite{dir: filepath.Clean(dir), warn: warn}
+	w := &dirWrite{dir: filepath.Clean(dir), warn: warn, signal: catchInterrupts()}
 	w.target = w.dir
 	if resolved, err := filepath.EvalSymlinks(w.dir); err == nil {
 		w.target = resolved // replace what the link points to, not the link
@@ -64,12 +91,15 @@ func startDirWrite(dir string, warn io.Writer) (*dirWrite, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return w, nil
 	case err != nil:
-		return nil, err
+		return w, err
 	case !info.IsDir():
-		return nil, fmt.Errorf("%s exists and is not a directory", dir)
+		return w, fmt.Errorf("%s exists and is not a directory", dir)
+	}
+	if err := w.lock(w.target); err != nil {
+		return w, err
 	}
 	if w.before, err = scanDir(w.target); err != nil {
-		return nil, err
+		return w, err
 	}
 	return w, w.before.err()
 }
@@ -80,11 +110,14 @@ func (w *dirWrite) stage(files []File) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(w.target)+".mysqlgen-")
+	tmp, err := os.MkdirTemp(parent, tempPrefix(w.target))
 	if err != nil {
 		return err
 	}
 	w.tmp = tmp
+	if err := w.lock(tmp); err != nil {
+		return err
+	}
 	if err := w.keepDirMode(); err != nil {
 		return err
 	}
@@ -92,6 +125,9 @@ func (w *dirWrite) stage(files []File) error {
 	for _, f := range files {
 		w.staged = append(w.staged, f.Name)
 		if err := writeFileSynced(filepath.Join(tmp, f.Name), f.Data, fileMode, keep); err != nil {
+			return err
+		}
+		if err := w.interrupted(); err != nil {
 			return err
 		}
 	}
@@ -145,6 +181,9 @@ func (w *dirWrite) fileMode() (mode fs.FileMode, keep bool) {
 // which the write has happened.
 func (w *dirWrite) swap() error {
 	testHooks.beforeSwap(w.target)
+	if err := w.interrupted(); err != nil {
+		return err
+	}
 	if w.before == nil {
 		err := renameNoReplace(w.tmp, w.target)
 		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
@@ -242,12 +281,12 @@ func (w *dirWrite) tidy() {
 	if err := syncDir(filepath.Dir(w.target)); err != nil {
 		w.warnf("%s is written, but syncing its parent directory failed: %v", w.dir, err)
 	}
-	if w.before == nil {
-		return
+	if w.before != nil {
+		if err := removeOwn(w.tmp, slices.Collect(maps.Keys(w.before.files))); err != nil {
+			w.warnf("%s is written, but its previous contents are left beside it: %v", w.dir, err)
+		}
 	}
-	if err := removeOwn(w.tmp, slices.Collect(maps.Keys(w.before.files))); err != nil {
-		w.warnf("%s is written, but its previous contents are left beside it: %v", w.dir, err)
-	}
+	w.removeStale()
 }
 
 func (w *dirWrite) warnf(format string, args ...any) {
