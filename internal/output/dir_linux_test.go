@@ -120,9 +120,9 @@ func TestWriteDirRemovesStaleTemporaries(t *testing.T) {
 	mk(".out.mysqlgen-keep", ours)
 	mk(".other.mysqlgen-6", ours)
 	live := mk(".out.mysqlgen-7", ours)
-	unlock, busy, err := lockDir(live)
-	if err != nil || busy {
-		t.Fatalf("lock: %v %v", busy, err)
+	unlock, state, err := lockDir(live)
+	if err != nil || state != lockHeld {
+		t.Fatalf("lock: %v %v", state, err)
 	}
 	defer unlock()
 	must(t, os.WriteFile(filepath.Join(root, ".out.mysqlgen-8"), nil, 0o644))

@@ -18,7 +18,7 @@ func idOf(fs.FileInfo) fileID { return fileID{} }
 // keepOwner has nothing to keep where stat says nothing of owners.
 func keepOwner(string, fileID, fileID) error { return nil }
 
-// lockDir cannot lock here: canLock says so to the stale cleaner.
-func lockDir(string) (unlock func(), busy bool, err error) { return func() {}, false, nil }
-
-const canLock = false
+// lockDir cannot lock here.
+func lockDir(string) (unlock func(), state lockState, err error) {
+	return func() {}, lockUnsupported, nil
+}

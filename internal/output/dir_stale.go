@@ -21,6 +21,15 @@ func tempPrefix(target string) string { return "." + filepath.Base(target) + ".m
 // directories cannot be locked.
 const staleAge = time.Hour
 
+// lockState is what lockDir found.
+type lockState int
+
+const (
+	lockHeld        lockState = iota + 1
+	lockBusy                  // another process holds it
+	lockUnsupported           // the filesystem or system cannot lock
+)
+
 // removeStale removes the temporaries a run of WriteDir for target left
 // behind when it was killed: those named as WriteDir names them that no
 // running WriteDir holds and that hold nothing but files mysqlgen was
@@ -44,15 +53,12 @@ func (w *dirWrite) removeStale() {
 }
 
 func removeStaleTemp(path string) error {
-	unlock, busy, err := lockDir(path)
-	if busy {
-		return nil // another run is writing it
-	}
-	if err != nil {
-		return err
+	unlock, state, err := lockDir(path)
+	if err != nil || state == lockBusy {
+		return err // a busy one: another run is writing it
 	}
 	defer unlock()
-	if !canLock {
+	if state == lockUnsupported {
 		info, err := os.Lstat(path)
 		if err != nil || time.Since(info.ModTime()) < staleAge {
 			return err

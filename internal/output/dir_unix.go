@@ -51,28 +51,35 @@ func keepOwner(dir string, have, want fileID) error {
 }
 
 // lockDir takes an exclusive lock on the directory path (flock, released
-// when the process ends, however it ends), or says another holds it. A run
-// of WriteDir locks the target and its new directory, so that another run
-// neither writes the same target at once nor takes them for stale.
-func lockDir(path string) (unlock func(), busy bool, err error) {
+// when the process ends, however it ends). A run of WriteDir locks the
+// target and its new directory, so that another run neither writes the same
+// target at once nor takes them for stale. A filesystem without flock (some
+// FUSE and NFS mounts) gives lockUnsupported, not an error: writing works
+// there as it did before locks.
+func lockDir(path string) (unlock func(), state lockState, err error) {
 	d, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
-	if err := flock(d); err != nil {
+	switch err := flock(d); {
+	case errors.Is(err, syscall.EWOULDBLOCK):
 		d.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, true, nil
-		}
-		return nil, false, err
+		return nil, lockBusy, nil
+	case errors.Is(err, syscall.ENOLCK), errors.Is(err, syscall.EOPNOTSUPP), errors.Is(err, syscall.ENOSYS):
+		d.Close()
+		return func() {}, lockUnsupported, nil
+	case err != nil:
+		d.Close()
+		return nil, 0, err
 	}
-	// The lock holds the directory path named when it was opened.
+	// The lock must hold the directory the path names, not one that was
+	// there when it was opened.
 	info, err := d.Stat()
 	if now, lerr := os.Lstat(path); err != nil || lerr != nil || !os.SameFile(info, now) {
 		d.Close()
-		return nil, false, fmt.Errorf("%s was replaced while being locked", path)
+		return nil, 0, fmt.Errorf("%s was replaced while being locked", path)
 	}
-	return func() { d.Close() }, false, nil
+	return func() { d.Close() }, lockHeld, nil
 }
 
 func flock(d *os.File) error {
@@ -83,6 +90,3 @@ func flock(d *os.File) error {
 		}
 	}
 }
-
-// canLock: a directory nobody holds locked is nobody's.
-const canLock = true

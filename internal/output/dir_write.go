@@ -16,11 +16,15 @@ import (
 // WriteDir makes dir hold exactly files. It writes them into a new directory
 // beside dir and then puts that in dir's place (on Linux in one atomic
 // exchange), so that dir is never seen half-written, and files of an earlier
-// render that are no longer rendered are gone. It refuses to replace a
-// directory holding anything mysqlgen did not write, and leaves it untouched
-// on any error. Once the new files are in place it returns nil: what goes
-// wrong after that (removing the previous contents) is dropped; WriteDirWarn
-// reports it.
+// render that are no longer rendered are gone. dir keeps its mode, setgid
+// bit and group, and its files their mode.
+//
+// It refuses a directory holding anything mysqlgen did not write, and one
+// that changed while it was writing; on any error, SIGINT and SIGTERM
+// included, dir is left as it was and nothing is left beside it. Once the
+// new files are in place it returns nil: what goes wrong after that
+// (removing the previous contents, or temporaries killed runs left) is
+// dropped here, and reported by WriteDirWarn.
 func WriteDir(dir string, files []File) error {
 	return WriteDirWarn(dir, files, io.Discard)
 }
@@ -69,12 +73,12 @@ func (w *dirWrite) release() {
 
 // lock takes the lock on path (see lockDir) for the rest of the run.
 func (w *dirWrite) lock(path string) error {
-	unlock, busy, err := lockDir(path)
-	if busy {
-		return fmt.Errorf("another mysqlgen is writing %s", w.dir)
-	}
+	unlock, state, err := lockDir(path)
 	if err != nil {
 		return err
+	}
+	if state == lockBusy {
+		return fmt.Errorf("another mysqlgen is writing %s", w.dir)
 	}
 	w.unlock = append(w.unlock, unlock)
 	return nil
@@ -161,7 +165,7 @@ func (w *dirWrite) keepDirMode() error {
 		return err
 	}
 	if got := info.Mode() & modeBits; got != want {
-		return fmt.Errorf("keeping the mode of %s: it is %v, and a directory made here gets %v", w.dir, want, got)
+		return fmt.Errorf("keeping the mode of %s: it is %v, and a directory made beside it gets %v", w.dir, want|fs.ModeDir, got|fs.ModeDir)
 	}
 	return nil
 }
