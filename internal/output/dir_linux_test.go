@@ -204,3 +204,23 @@ func TestWriteDirOneRunAtATime(t *testing.T) {
 		t.Errorf("the second run: %v", second)
 	}
 }
+
+// A FIFO or a link in the directory is foreign, and checking it neither
+// blocks nor follows it.
+func TestDirChecksOpenNothingButFiles(t *testing.T) {
+	for name, mk := range map[string]func(p string) error{
+		"fifo": func(p string) error { return syscall.Mkfifo(p, 0o644) },
+		"link": func(p string) error { return os.Symlink("/dev/zero", p) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			must(t, WriteDir(dir, handFiles()))
+			must(t, mk(filepath.Join(dir, "x.yaml")))
+			for _, err := range []error{WriteDir(dir, handFiles()), func() error { _, err := DiffDir(dir, handFiles()); return err }()} {
+				if err == nil || !strings.Contains(err.Error(), "x.yaml, which mysqlgen did not write") {
+					t.Errorf("err = %v", err)
+				}
+			}
+		})
+	}
+}

@@ -54,7 +54,7 @@ func scanDir(dir string) (*dirState, error) {
 	}
 	s := &dirState{dir: dir, self: stateOf(info), files: map[string]fileState{}}
 	for _, e := range entries {
-		st, owned, err := checkOwned(filepath.Join(dir, e.Name()))
+		st, owned, err := checkEntry(dir, e)
 		if err != nil {
 			return nil, err
 		}
@@ -79,6 +79,19 @@ func (s *dirState) err() error {
 		return tooLargeError(filepath.Join(s.dir, n), s.files[n].size)
 	}
 	return nil
+}
+
+// checkEntry checks one entry of dir: one that is not a regular file is not
+// opened at all, since opening a device can have effects of its own.
+func checkEntry(dir string, e fs.DirEntry) (fileState, bool, error) {
+	if !e.Type().IsRegular() {
+		info, err := e.Info()
+		if err != nil {
+			return fileState{}, false, err
+		}
+		return stateOf(info), false, nil
+	}
+	return checkOwned(filepath.Join(dir, e.Name()))
 }
 
 // checkOwned says whether path is a file mysqlgen wrote: a regular file
