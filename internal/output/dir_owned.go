@@ -11,11 +11,12 @@ import (
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
-// MaxFileBytes bounds what is read of any file in a rendered directory. A
-// file holds one object rendered from one spec of at most spec.MaxSpecBytes;
-// even if YAML's escapes quadrupled every byte of it, the file would stay
-// well below this. A larger file is not one mysqlgen wrote, so it is refused
-// without being read.
+// MaxFileBytes bounds any file in a rendered directory, both what WriteDir
+// writes and what is read back, so that a larger file is known not to be
+// mysqlgen's and is refused without being read. A file holds one object
+// rendered from one spec of at most spec.MaxSpecBytes, and the API server
+// takes no request body over 3 MiB (MaxRequestBodyBytes in k8s.io/apiserver's
+// pkg/server/config.go).
 const MaxFileBytes = 16 * spec.MaxSpecBytes
 
 // dirState is what a directory held when it was checked: enough to refuse it

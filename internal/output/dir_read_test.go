@@ -74,3 +74,16 @@ func TestDirReadsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+// WriteDir writes no file larger than it would read back.
+func TestWriteDirRefusesHugeFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	huge := File{Name: "configmap-a.yaml", Data: make([]byte, MaxFileBytes+1)}
+	err := WriteDir(dir, []File{huge})
+	if err == nil || !strings.Contains(err.Error(), "configmap-a.yaml would be 16777217 bytes") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("the directory was made")
+	}
+}

@@ -33,6 +33,13 @@ func WriteDir(dir string, files []File) error {
 // files were in place: the write itself succeeded, but something (the
 // previous contents) may be left beside dir.
 func WriteDirWarn(dir string, files []File, warn io.Writer) error {
+	for _, f := range files {
+		// What is read back is bounded, so what is written must be: a
+		// file mysqlgen wrote is never one it would then refuse.
+		if len(f.Data) > MaxFileBytes {
+			return fmt.Errorf("%s would be %d bytes, more than the %d a file of a rendered directory may have", f.Name, len(f.Data), MaxFileBytes)
+		}
+	}
 	w, err := startDirWrite(dir, warn)
 	if w != nil {
 		defer w.release()
