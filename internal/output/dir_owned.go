@@ -96,35 +96,39 @@ func checkEntry(dir string, e fs.DirEntry) (fileState, bool, error) {
 }
 
 // checkOwned says whether path is a file mysqlgen wrote: a regular file
-// starting with Header. Only the header is read. It opens without following
-// links and without blocking, so that a link or a FIFO put in place after
-// the listing can neither redirect nor stall the check.
+// starting with Header.
 func checkOwned(path string) (fileState, bool, error) {
+	info, head, err := readHead(path)
+	if err != nil {
+		return fileState{}, false, err
+	}
+	return stateOf(info), info.Mode().IsRegular() && string(head) == Header, nil
+}
+
+// readHead reads no more of path than Header's length. It opens without
+// following links and without blocking, so that a link or a FIFO put in
+// place after the listing can neither redirect nor stall the check: for
+// anything but a regular file it returns only what Lstat would.
+func readHead(path string) (fs.FileInfo, []byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
 	if isLinkLoop(err) {
 		info, err := os.Lstat(path)
-		if err != nil {
-			return fileState{}, false, err
-		}
-		return stateOf(info), false, nil
+		return info, nil, err
 	}
 	if err != nil {
-		return fileState{}, false, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
-	if err != nil {
-		return fileState{}, false, err
-	}
-	if !info.Mode().IsRegular() {
-		return stateOf(info), false, nil
+	if err != nil || !info.Mode().IsRegular() {
+		return info, nil, err
 	}
 	head := make([]byte, len(Header))
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return fileState{}, false, err
+		return nil, nil, err
 	}
-	return stateOf(info), n == len(Header) && string(head) == Header, nil
+	return info, head[:n], nil
 }
 
 // readBounded reads a file of a checked directory, at most MaxFileBytes of

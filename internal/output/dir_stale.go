@@ -1,9 +1,7 @@
 package output
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,15 +18,6 @@ func tempPrefix(target string) string { return "." + filepath.Base(target) + ".m
 // staleAge is how old a temporary must be to be taken for stale where
 // directories cannot be locked.
 const staleAge = time.Hour
-
-// lockState is what lockDir found.
-type lockState int
-
-const (
-	lockHeld        lockState = iota + 1
-	lockBusy                  // another process holds it
-	lockUnsupported           // the filesystem or system cannot lock
-)
 
 // removeStale removes the temporaries a run of WriteDir for target left
 // behind when it was killed: those named as WriteDir names them that no
@@ -86,21 +75,8 @@ func removeStaleTemp(path string) error {
 // than MaxFileBytes, and starting with Header or with the part of it written
 // before the run was killed (an empty file included).
 func partOfOurs(path string) bool {
-	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() || info.Size() > MaxFileBytes {
-		return false
-	}
-	head := make([]byte, len(Header))
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return false
-	}
-	return string(head[:n]) == Header[:n]
+	info, head, err := readHead(path)
+	return err == nil && info.Mode().IsRegular() && info.Size() <= MaxFileBytes && strings.HasPrefix(Header, string(head))
 }
 
 // isOurName says whether name is one Files gives a file.

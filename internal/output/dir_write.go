@@ -78,6 +78,15 @@ func (w *dirWrite) release() {
 	}
 }
 
+// lockState is what lockDir found.
+type lockState int
+
+const (
+	lockHeld        lockState = iota + 1
+	lockBusy                  // another process holds it
+	lockUnsupported           // the filesystem or system cannot lock
+)
+
 // lock takes the lock on path (see lockDir) for the rest of the run.
 func (w *dirWrite) lock(path string) error {
 	unlock, state, err := lockDir(path)
