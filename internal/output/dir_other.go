@@ -22,3 +22,6 @@ func keepOwner(string, fileID, fileID) error { return nil }
 func lockDir(string) (unlock func(), state lockState, err error) {
 	return func() {}, lockUnsupported, nil
 }
+
+// modesAreUnix: elsewhere (Windows) a mode set is not the mode read back.
+const modesAreUnix = false

@@ -90,3 +90,6 @@ func flock(d *os.File) error {
 		}
 	}
 }
+
+// modesAreUnix: a mode set is the mode read back.
+const modesAreUnix = true

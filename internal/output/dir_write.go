@@ -174,7 +174,7 @@ func (w *dirWrite) keepDirMode() error {
 			return fmt.Errorf("keeping the group of %s: %w", w.dir, err)
 		}
 	}
-	if err := os.Chmod(w.tmp, want); err != nil {
+	if err := os.Chmod(w.tmp, want); err != nil || !modesAreUnix {
 		return err
 	}
 	if info, err = os.Lstat(w.tmp); err != nil {
