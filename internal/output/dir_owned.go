@@ -56,6 +56,9 @@ func scanDir(dir string) (*dirState, error) {
 	s := &dirState{dir: dir, self: stateOf(info), files: map[string]fileState{}}
 	for _, e := range entries {
 		st, owned, err := checkEntry(dir, e)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since the listing: not in dir any more
+		}
 		if err != nil {
 			return nil, err
 		}
