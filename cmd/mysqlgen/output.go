@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/mysqlgen/mysqlgen/internal/parallel"
 	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/parallel"
 	"github.com/mysqlgen/mysqlgen/internal/patch"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
