@@ -31,49 +31,8 @@ const ReservedLabelPrefix = "app.kubernetes.io/"
 var (
 	pullPolicies     = []string{"Always", "IfNotPresent", "Never"}
 	resourceNames    = []string{"cpu", "ephemeral-storage", "memory"}
-	configKeyRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 	imageReferenceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:@-]*[a-zA-Z0-9._-]*$`)
-	configValueBadRE = regexp.MustCompile(`[\x00-\x1f\x7f]`)
 )
-
-// ManagedSettings are the [mysqld] settings replication and the scripts
-// depend on (normalised: lower case, '_' for '-', no loose- prefix), each
-// with the reason a user may not override it.
-var ManagedSettings = map[string]string{
-	"bind_address":                  "every member must accept connections from its peers",
-	"binlog_format":                 "replicas apply row-based events",
-	"datadir":                       "the scripts clone into and bootstrap this directory",
-	"enforce_gtid_consistency":      "set from spec.replication.gtid",
-	"gtid_mode":                     "set from spec.replication.gtid",
-	"log_bin":                       "every member writes a binary log, to serve clones and replicas",
-	"log_replica_updates":           "replicas log what they apply, so that any of them can be cloned",
-	"log_slave_updates":             "replicas log what they apply, so that any of them can be cloned",
-	"pid_file":                      "the scripts and probes find the server by it",
-	"port":                          "the Services and probes use port 3306",
-	"read_only":                     "set by role: the primary writes, replicas do not",
-	"relay_log":                     "relay logs must keep their names across pod restarts",
-	"relay_log_recovery":            "replicas refetch relay logs after a crash",
-	"server_id":                     "derived from the pod ordinal",
-	"skip_grant_tables":             "it would disable authentication",
-	"skip_networking":               "replicas and clients connect over TCP",
-	"skip_replica_start":            "the sidecar starts replication after a clone",
-	"skip_slave_start":              "the sidecar starts replication after a clone",
-	"socket":                        "the containers share the server's socket",
-	"rpl_semi_sync_master_enabled":  "set from spec.replication.semiSync",
-	"rpl_semi_sync_slave_enabled":   "set from spec.replication.semiSync",
-	"rpl_semi_sync_source_enabled":  "set from spec.replication.semiSync",
-	"rpl_semi_sync_replica_enabled": "set from spec.replication.semiSync",
-	"rpl_semi_sync_master_timeout":  "set from spec.replication.semiSync",
-	"rpl_semi_sync_source_timeout":  "set from spec.replication.semiSync",
-	"super_read_only":               "set by role: the primary writes, replicas do not",
-}
-
-// NormalizeConfigKey is the name a server sees: options are case-insensitive
-// for '-' and '_', and the loose- prefix only silences unknown options.
-func NormalizeConfigKey(k string) string {
-	k = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "-", "_")
-	return strings.TrimPrefix(k, "loose_")
-}
 
 // Validate reports every problem of a defaulted cluster at once.
 func Validate(c *MySQLCluster) field.ErrorList {
@@ -153,7 +112,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child("credentials", "secretName"), n, msg))
 		}
 	}
-	errs = append(errs, validateConfig(s.Config, p.Child("config"))...)
+	errs = append(errs, validateConfig(s.Config, optionPrefixes(s.Flavor, s.Version), p.Child("config"))...)
 	errs = append(errs, validateProduction(s, p)...)
 	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
@@ -216,32 +175,6 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 		if hasReq && hasLim && req.Cmp(lim) > 0 {
 			errs = append(errs, field.Invalid(p.Child("requests").Key(name), r.Requests[name],
 				fmt.Sprintf("must not exceed the limit %s", r.Limits[name])))
-		}
-	}
-	return errs
-}
-
-func validateConfig(config map[string]string, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	seen := map[string]string{}
-	for _, k := range sortedKeys(config) {
-		fp := p.Key(k)
-		norm := NormalizeConfigKey(k)
-		if !configKeyRE.MatchString(strings.TrimSpace(strings.ToLower(k))) {
-			errs = append(errs, field.Invalid(fp, k, "must be a server option name: letters, digits, '-' and '_'"))
-			continue
-		}
-		if why, managed := ManagedSettings[norm]; managed {
-			errs = append(errs, field.Forbidden(fp, fmt.Sprintf("%s is set by mysqlgen: %s", k, why)))
-			continue
-		}
-		if prev, dup := seen[norm]; dup {
-			errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (the same option as %s)", k, prev)))
-			continue
-		}
-		seen[norm] = k
-		if configValueBadRE.MatchString(config[k]) {
-			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
 		}
 	}
 	return errs

@@ -1,0 +1,174 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ManagedSettings are the [mysqld] settings replication and the scripts
+// depend on (normalised: lower case, '_' for '-', no loose- prefix), each
+// with the reason a user may not override it.
+var ManagedSettings = map[string]string{
+	"bind_address":                  "every member must accept connections from its peers",
+	"binlog_format":                 "replicas apply row-based events",
+	"datadir":                       "the scripts clone into and bootstrap this directory",
+	"enforce_gtid_consistency":      "set from spec.replication.gtid",
+	"gtid_mode":                     "set from spec.replication.gtid",
+	"innodb_data_home_dir":          "the scripts clone the data directory only; InnoDB files elsewhere would reach no clone",
+	"innodb_log_group_home_dir":     "the scripts clone the data directory only; InnoDB files elsewhere would reach no clone",
+	"innodb_undo_directory":         "the scripts clone the data directory only; InnoDB files elsewhere would reach no clone",
+	"log_bin":                       "every member writes a binary log, to serve clones and replicas",
+	"log_replica_updates":           "replicas log what they apply, so that any of them can be cloned",
+	"log_slave_updates":             "replicas log what they apply, so that any of them can be cloned",
+	"pid_file":                      "the scripts and probes find the server by it",
+	"plugin_load":                   "it would replace the plugins mysqlgen loads (use plugin-load-add)",
+	"port":                          "the Services and probes use port 3306",
+	"read_only":                     "set by role: the primary writes, replicas do not",
+	"relay_log":                     "relay logs must keep their names across pod restarts",
+	"relay_log_recovery":            "replicas refetch relay logs after a crash",
+	"server_id":                     "derived from the pod ordinal",
+	"skip_grant_tables":             "it would disable authentication",
+	"skip_networking":               "replicas and clients connect over TCP",
+	"skip_replica_start":            "the sidecar starts replication after a clone",
+	"skip_slave_start":              "the sidecar starts replication after a clone",
+	"socket":                        "the containers share the server's socket",
+	"rpl_semi_sync_master":          "set from spec.replication.semiSync (the plugin)",
+	"rpl_semi_sync_slave":           "set from spec.replication.semiSync (the plugin)",
+	"rpl_semi_sync_source":          "set from spec.replication.semiSync (the plugin)",
+	"rpl_semi_sync_replica":         "set from spec.replication.semiSync (the plugin)",
+	"rpl_semi_sync_master_enabled":  "set from spec.replication.semiSync",
+	"rpl_semi_sync_slave_enabled":   "set from spec.replication.semiSync",
+	"rpl_semi_sync_source_enabled":  "set from spec.replication.semiSync",
+	"rpl_semi_sync_replica_enabled": "set from spec.replication.semiSync",
+	"rpl_semi_sync_master_timeout":  "set from spec.replication.semiSync",
+	"rpl_semi_sync_source_timeout":  "set from spec.replication.semiSync",
+	"super_read_only":               "set by role: the primary writes, replicas do not",
+}
+
+// managedNames is ManagedSettings' keys in order, so that an abbreviation
+// names the same setting on every run.
+var managedNames = slices.Sorted(maps.Keys(ManagedSettings))
+
+// optionModifiers are the words the servers' option parser strips from the
+// front of a name it does not know, then looks the rest up again, as often as
+// they come and in any order (the restart of the special_opt_prefix loop in
+// handle_options of MariaDB's mysys/my_getopt.c and MySQL's
+// mysys/my_getopt.cc): skip-, disable-, enable-, maximum-, loose-, and
+// MariaDB's autoset-. So "enable-skip-grant-tables" is skip-grant-tables
+// turned on. plugin- is no modifier but every plugin option's second name
+// (sql_plugin.cc's construct_options), as plugin-innodb-buffer-pool-size.
+var optionModifiers = []string{"skip_", "disable_", "enable_", "maximum_", "loose_", "autoset_", "plugin_"}
+
+// wholeOptionNames are server options whose whole name begins a managed
+// setting's: findopt returns at an exact match before it counts prefixes,
+// so these are themselves, not abbreviations. (innodb=ON|OFF|FORCE loads the
+// engine; a test reads the list of a real MariaDB's options.)
+var wholeOptionNames = map[string]bool{"innodb": true}
+
+var (
+	// configKeyRE is what a key must be, exactly as it is written into
+	// my.cnf: a name, no space, '=', '#', '[' or line break around it.
+	configKeyRE = regexp.MustCompile(`^[A-Za-z0-9]+([_-][A-Za-z0-9]+)*$`)
+	// configValueBadRE: anything that ends a my.cnf line (the servers read
+	// lines), and the C1 controls and Unicode line separators that other
+	// readers of the output take for line breaks.
+	configValueBadRE = regexp.MustCompile("[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]")
+)
+
+// NormalizeConfigKey is the name a server sees: case does not matter in an
+// option file, '-' and '_' are the same (getopt_compare_strings), and loose-
+// only silences an unknown option.
+func NormalizeConfigKey(k string) string {
+	k = strings.ReplaceAll(strings.ToLower(k), "-", "_")
+	for strings.HasPrefix(k, "loose_") {
+		k = k[len("loose_"):]
+	}
+	return k
+}
+
+// managedTarget says which managed setting a spec.config key would change
+// on a server, and how it reaches it: "" when the key names it plainly,
+// "modifier" when by way of option modifiers, "prefix" when it abbreviates
+// it on a server that takes unique prefixes. Any other key matches it not.
+func managedTarget(key string, prefixes bool) (target, how string) {
+	k := strings.ReplaceAll(strings.ToLower(key), "-", "_")
+	if _, ok := ManagedSettings[NormalizeConfigKey(k)]; ok {
+		return NormalizeConfigKey(k), ""
+	}
+	how = "modifier"
+	for k != "" {
+		if _, ok := ManagedSettings[k]; ok {
+			return k, how
+		}
+		if prefixes && !wholeOptionNames[k] {
+			// An ambiguous prefix stops the server instead: refusing it
+			// costs nothing.
+			for _, m := range managedNames {
+				if strings.HasPrefix(m, k) {
+					return m, "prefix"
+				}
+			}
+		}
+		i := slices.IndexFunc(optionModifiers, func(m string) bool { return strings.HasPrefix(k, m) })
+		if i < 0 {
+			return "", ""
+		}
+		k = k[len(optionModifiers[i]):]
+	}
+	return "", ""
+}
+
+// optionPrefixes reports whether the server of a flavor and version takes
+// unique prefixes of option names; an unknown release is assumed to.
+func optionPrefixes(flavor, version string) bool {
+	r, ok := LookupRelease(flavor, version)
+	return !ok || r.OptionPrefixes
+}
+
+func validateConfig(config map[string]string, prefixes bool, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]string{}
+	for _, k := range sortedKeys(config) {
+		fp := p.Key(k)
+		if !configKeyRE.MatchString(k) {
+			errs = append(errs, field.Invalid(fp, k, "must be a server option name: letters, digits, '-' and '_'"))
+			continue
+		}
+		if err := managedConfigKey(k, prefixes, fp); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		norm := NormalizeConfigKey(k)
+		if prev, dup := seen[norm]; dup {
+			errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (the same option as %s)", k, prev)))
+			continue
+		}
+		seen[norm] = k
+		if configValueBadRE.MatchString(config[k]) {
+			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
+		}
+	}
+	return errs
+}
+
+// managedConfigKey refuses a key that would change a managed setting,
+// saying which one and why.
+func managedConfigKey(k string, prefixes bool, fp *field.Path) *field.Error {
+	target, how := managedTarget(k, prefixes)
+	if target == "" {
+		return nil
+	}
+	why := ManagedSettings[target]
+	switch how {
+	case "modifier":
+		return field.Forbidden(fp, fmt.Sprintf("%s would change %s (the server strips option modifiers such as enable-, skip- and loose-), which is set by mysqlgen: %s", k, target, why))
+	case "prefix":
+		return field.Forbidden(fp, fmt.Sprintf("%s would change %s (this server takes a unique prefix of an option name for the option), which is set by mysqlgen: %s", k, target, why))
+	}
+	return field.Forbidden(fp, fmt.Sprintf("%s is set by mysqlgen: %s", k, why))
+}
