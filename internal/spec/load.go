@@ -2,14 +2,12 @@ package spec
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -33,58 +31,6 @@ type Document struct {
 	Cluster *MySQLCluster
 	Source  string
 	root    *yaml.Node
-}
-
-// Error is every problem found in one input, each with its line where known.
-type Error struct {
-	Source string
-	Lines  []int // parallel to Errs; 0 when unknown
-	Errs   field.ErrorList
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	for i, fe := range e.Errs {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Source)
-		if e.Lines[i] > 0 {
-			fmt.Fprintf(&b, ":%d", e.Lines[i])
-		}
-		b.WriteString(": ")
-		b.WriteString(fe.Error())
-	}
-	return b.String()
-}
-
-// Annotate turns validation errors of d into an *Error naming d's source and
-// the line of each field; nil when errs is empty.
-func (d *Document) Annotate(errs field.ErrorList) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	type located struct {
-		line int
-		err  *field.Error
-	}
-	all := make([]located, len(errs))
-	for i, fe := range errs {
-		all[i] = located{lineOf(d.root, fe.Field), fe}
-	}
-	// In line order, as a compiler reports; errors with no line last.
-	slices.SortStableFunc(all, func(a, b located) int {
-		if (a.line == 0) != (b.line == 0) {
-			return cmp.Compare(b.line, a.line)
-		}
-		return cmp.Compare(a.line, b.line)
-	})
-	e := &Error{Source: d.Source}
-	for _, l := range all {
-		e.Lines = append(e.Lines, l.line)
-		e.Errs = append(e.Errs, l.err)
-	}
-	return e
 }
 
 // Load reads every MySQLCluster document of one input strictly: YAML syntax,
@@ -545,38 +491,4 @@ func splitPath(path string) []string {
 		}
 	}
 	return parts
-}
-
-// lineOf returns the line of the deepest node on a field path that exists.
-func lineOf(root *yaml.Node, path string) int {
-	if root == nil {
-		return 0
-	}
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for _, part := range splitPath(path) {
-		var next *yaml.Node
-		if i, err := strconv.Atoi(part); err == nil && n.Kind == yaml.SequenceNode && i >= 0 && i < len(n.Content) {
-			next = n.Content[i]
-			line = next.Line // the item's own line, not its list's
-		} else if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == part {
-					next = n.Content[i+1]
-					line = n.Content[i].Line
-				}
-			}
-		}
-		if next == nil {
-			break
-		}
-		n = next
-		if n.Kind == yaml.SequenceNode || n.Kind == yaml.ScalarNode {
-			line = n.Line
-		}
-	}
-	return line
 }
