@@ -60,9 +60,32 @@ func (e *Error) Error() string {
 			fmt.Fprintf(&b, ":%d", p.Line)
 		}
 		b.WriteString(": ")
-		b.WriteString(p.Err.Error())
+		b.WriteString(escapeLineBreaks(p.Err.Error()))
 	}
 	return b.String()
+}
+
+// escapeLineBreaks writes the control characters and line separators a map
+// key may hold (field.Path prints keys as they are) the way %q would, so
+// that each problem stays one line.
+func escapeLineBreaks(s string) string {
+	if !strings.ContainsFunc(s, isLineBreaking) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isLineBreaking(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isLineBreaking(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
 
 // Annotate turns validation errors of d into an *Error naming d's source and
@@ -123,29 +146,58 @@ func (x *lineIndex) value(m *yaml.Node, key string) (*yaml.Node, int) {
 // lineOf returns the line of the deepest node on a field path that exists:
 // a mapping value's key line, or the line of a list item or scalar itself.
 func (x *lineIndex) lineOf(path string) int {
-	n := x.root
-	if n == nil {
-		return 0
-	}
-	line := 0
-	for _, part := range splitPath(path) {
-		var next *yaml.Node
-		if i, err := strconv.Atoi(part); err == nil && n.Kind == yaml.SequenceNode && i >= 0 && i < len(n.Content) {
-			next = n.Content[i]
-			line = next.Line // the item's own line, not its list's
-		} else if n.Kind == yaml.MappingNode {
-			var keyLine int
-			if next, keyLine = x.value(n, part); next != nil {
-				line = keyLine
-			}
-		}
+	n, line := x.root, 0
+	for n != nil && path != "" {
+		next, keyLine, rest := x.step(n, path)
 		if next == nil {
 			break
 		}
-		n = next
+		if keyLine > 0 {
+			line = keyLine
+		}
+		n, path = next, rest
 		if n.Kind == yaml.SequenceNode || n.Kind == yaml.ScalarNode {
 			line = n.Line
 		}
 	}
 	return line
+}
+
+// step follows the first element of a field path ("name", ".name", "[key]"
+// or "[0]") from n, returning the node, its key's line and the rest of the
+// path. A bracketed key may itself hold ']' or '.' (field.Path prints map
+// keys as they are), so each ']' is tried until the mapping has the key.
+func (x *lineIndex) step(n *yaml.Node, path string) (*yaml.Node, int, string) {
+	path = strings.TrimPrefix(path, ".")
+	if !strings.HasPrefix(path, "[") {
+		end := strings.IndexAny(path, ".[")
+		if end < 0 {
+			end = len(path)
+		}
+		if n.Kind != yaml.MappingNode {
+			return nil, 0, ""
+		}
+		v, line := x.value(n, path[:end])
+		return v, line, path[end:]
+	}
+	for end := 1; end < len(path); end++ {
+		if path[end] != ']' {
+			continue
+		}
+		key, rest := path[1:end], path[end+1:]
+		if rest != "" && rest[0] != '.' && rest[0] != '[' {
+			continue
+		}
+		switch n.Kind {
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(n.Content) {
+				return n.Content[i], n.Content[i].Line, rest
+			}
+		case yaml.MappingNode:
+			if v, line := x.value(n, key); v != nil {
+				return v, line, rest
+			}
+		}
+	}
+	return nil, 0, ""
 }

@@ -73,3 +73,15 @@ func BenchmarkManyErrors(b *testing.B) {
 }
 
 func asError(err error, target **Error) bool { return errors.As(err, target) }
+
+// Keys holding ']', '.', '[' or line breaks are still found, and printed
+// on one line.
+func TestAnnotateOddKeys(t *testing.T) {
+	text := header + "spec:\n  config:\n    \"a]b\": x\n    \"c.d[0]\": y\n    \"e\\nf\": z\n"
+	want := "big.yaml:7: spec.config[a]b]: Invalid value: \"a]b\": must be a server option name: letters, digits, '-' and '_'\n" +
+		"big.yaml:8: spec.config[c.d[0]]: Invalid value: \"c.d[0]\": must be a server option name: letters, digits, '-' and '_'\n" +
+		"big.yaml:9: spec.config[e\\nf]: Invalid value: \"e\\nf\": must be a server option name: letters, digits, '-' and '_'"
+	if got := annotateAll(t, text).Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -266,6 +267,11 @@ func toJSONValue(n *yaml.Node, path *field.Path, t reflect.Type, budget *int) (a
 			if err := n.Decode(&f); err != nil {
 				return nil, field.Invalid(path, n.Value, "not a number")
 			}
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				// JSON has no such numbers: say so here, where the
+				// line and field are known.
+				return nil, field.TypeInvalid(path, n.Value, "must be "+numberWords(t))
+			}
 			return f, nil
 		default:
 			return n.Value, nil
@@ -323,6 +329,17 @@ func typeError(top *yaml.Node, err error) *field.Error {
 		value = describeNode(n)
 	}
 	return field.TypeInvalid(p, value, "must be "+goTypeWords(m[3]))
+}
+
+// numberWords says what number a field of type t takes.
+func numberWords(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
+		return goTypeWords("int")
+	}
+	return "a finite number"
 }
 
 func goTypeWords(t string) string {
