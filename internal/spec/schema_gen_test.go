@@ -46,33 +46,31 @@ type Schema struct {
 	Title                string             `json:"title,omitempty"`
 	Description          string             `json:"description,omitempty"`
 	Type                 any                `json:"type,omitempty"`
+	Const                any                `json:"const,omitempty"`
 	Enum                 []any              `json:"enum,omitempty"`
+	Default              any                `json:"default,omitempty"`
 	Minimum              *int64             `json:"minimum,omitempty"`
 	Maximum              *int64             `json:"maximum,omitempty"`
+	MinLength            *int64             `json:"minLength,omitempty"`
+	MaxLength            *int64             `json:"maxLength,omitempty"`
+	Pattern              string             `json:"pattern,omitempty"`
 	Properties           map[string]*Schema `json:"properties,omitempty"`
 	Required             []string           `json:"required,omitempty"`
 	AdditionalProperties any                `json:"additionalProperties,omitempty"`
+	PropertyNames        *Schema            `json:"propertyNames,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
 	AnyOf                []*Schema          `json:"anyOf,omitempty"`
+	AllOf                []*Schema          `json:"allOf,omitempty"`
+	Not                  *Schema            `json:"not,omitempty"`
+	If                   *Schema            `json:"if,omitempty"`
+	Then                 *Schema            `json:"then,omitempty"`
+	Else                 *Schema            `json:"else,omitempty"`
 }
 
 // scalarText is the schema of a Go string: the loader takes any scalar's
 // literal text where a string is wanted (version: 8.0, cpu: 2, a config
 // value of 500 or ON), so the schema must too.
 var scalarText = []string{"string", "number", "boolean"}
-
-// schemaRefinements add what the types cannot say, by field path. A test
-// checks that every path still exists.
-var schemaRefinements = map[string]func(*Schema){
-	"apiVersion":           func(s *Schema) { s.Type, s.Enum = "string", []any{APIVersion} },
-	"kind":                 func(s *Schema) { s.Type, s.Enum = "string", []any{Kind} },
-	"spec.replicas":        func(s *Schema) { s.Minimum, s.Maximum = ptr(int64(1)), ptr(int64(MaxReplicas)) },
-	"spec.flavor":          func(s *Schema) { s.Type, s.Enum = "string", []any{FlavorMySQL, FlavorMariaDB} },
-	"spec.imagePullPolicy": func(s *Schema) { s.Type, s.Enum = "string", toAny(pullPolicies) },
-	"spec.replication.maxLagSeconds": func(s *Schema) {
-		s.Minimum, s.Maximum = ptr(int64(1)), ptr(int64(MaxLagLimit))
-	},
-}
 
 // generateSchema generates the JSON Schema of a MySQLCluster document from
 // the Go types, by reflection: field names and types from the types and
@@ -136,10 +134,27 @@ func (g *schemaGenerator) schemaOf(t reflect.Type, path string) *Schema {
 	case t.Kind() == reflect.Struct:
 		g.structSchema(s, t, path)
 	}
+	if refine := typeRefinements[t.Name()]; refine != nil && t.PkgPath() == reflect.TypeFor[MySQLCluster]().PkgPath() {
+		refine(s)
+	}
 	if refine := schemaRefinements[path]; refine != nil {
 		refine(s)
 	}
 	return s
+}
+
+// allowNull lets an optional field be given empty ("storage:"), which the
+// loader takes as not given.
+func allowNull(s *Schema) {
+	switch t := s.Type.(type) {
+	case string:
+		s.Type = []string{t, "null"}
+	case []string:
+		s.Type = append(slices.Clone(t), "null")
+	}
+	if s.Enum != nil {
+		s.Enum = append(s.Enum, nil)
+	}
 }
 
 func (g *schemaGenerator) structSchema(s *Schema, t reflect.Type, path string) {
@@ -189,6 +204,8 @@ func (g *schemaGenerator) structSchema(s *Schema, t reflect.Type, path string) {
 		s.Properties[name] = fs
 		if isRequired(f, opts, fs) {
 			s.Required = append(s.Required, name)
+		} else {
+			allowNull(fs)
 		}
 	}
 	if len(s.Properties) == 0 {
