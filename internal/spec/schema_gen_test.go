@@ -58,6 +58,7 @@ type Schema struct {
 	Required             []string           `json:"required,omitempty"`
 	AdditionalProperties any                `json:"additionalProperties,omitempty"`
 	PropertyNames        *Schema            `json:"propertyNames,omitempty"`
+	PatternProperties    map[string]*Schema `json:"patternProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
 	AnyOf                []*Schema          `json:"anyOf,omitempty"`
 	AllOf                []*Schema          `json:"allOf,omitempty"`

@@ -22,6 +22,9 @@ var schemaInexpressible = map[string]string{
 	"duplicate-cluster":            "two documents with one name: the schema sees one document at a time",
 	"config-duplicate-option":      "two keys naming one option (max_connections, max-connections): a schema cannot relate arbitrary keys",
 	"resources-request-over-limit": "a request above its limit: a schema cannot compare two quantities",
+	"buffer-pool-over-limit":       "a buffer pool beside a memory limit: a schema cannot compare two quantities",
+	"buffer-pool-no-room":          "a buffer pool beside a memory limit: a schema cannot compare two quantities",
+	"memory-limit-too-small":       "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (512Mi, 0.5Gi)",
 }
 
 // Every case of the invalid corpus that a JSON Schema can express fails the

@@ -174,6 +174,12 @@ func serviceMonitorNeedsMetrics(s *Schema) {
 // loose-); abbreviations too where the server takes them (configPrefixes).
 func configKeys(s *Schema) {
 	s.PropertyNames = &Schema{Pattern: configKeyRE.String(), Not: &Schema{Pattern: managedNamesPattern(false)}}
+	// A size as the option parser reads it (ParseOptionSize).
+	s.PatternProperties = map[string]*Schema{
+		"^(" + caseless("loose_") + ")*" + caseless("innodb_buffer_pool_size") + "$": {
+			Type: scalarText, Pattern: `^("[0-9]+[kKmMgGtTpPeE]?"|'[0-9]+[kKmMgGtTpPeE]?'|[0-9]+[kKmMgGtTpPeE]?)$`,
+		},
+	}
 }
 
 // configPrefixes refuses abbreviations of managed settings on the releases

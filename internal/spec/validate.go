@@ -104,6 +104,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 		}
 	}
 	errs = append(errs, validateResources(&s.Resources, p.Child("resources"))...)
+	errs = append(errs, validateMemory(s, p)...)
 	errs = append(errs, validateResources(&s.BackupResources, p.Child("backupResources"))...)
 	if n := s.Credentials.SecretName; n == "" {
 		errs = append(errs, field.Required(p.Child("credentials", "secretName"), "the Secret with the passwords"))
