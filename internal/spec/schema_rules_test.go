@@ -27,7 +27,7 @@ const (
 // for a list item or map value), from the tables and limits Validate uses.
 // A test checks that every path still exists.
 var schemaRefinements = map[string]func(*Schema){
-	"spec":       func(s *Schema) { versionsOf(s); configPrefixes(s) },
+	"spec":       func(s *Schema) { versionsOf(s); configPrefixes(s); positionReplication(s) },
 	"apiVersion": func(s *Schema) { s.Type, s.Enum = "string", []any{APIVersion} },
 	"kind":       func(s *Schema) { s.Type, s.Enum = "string", []any{Kind} },
 	"metadata.name": func(s *Schema) {
@@ -261,4 +261,36 @@ func mapSlice[T, U any](in []T, f func(T) U) []U {
 		out[i] = f(v)
 	}
 	return out
+}
+
+// positionReplication is validatePositionReplication's rule: gtid: false on
+// MySQL 8 needs one applier thread (spelled as the rule's example spells it).
+func positionReplication(s *Schema) {
+	var mysql8 []any
+	for _, r := range Releases {
+		if r.Dialect == DialectMySQL80 || r.Dialect == DialectMySQL84 {
+			mysql8 = append(mysql8, versionSpellings(r.Version)...)
+		}
+	}
+	var oneThread []*Schema
+	for _, name := range []string{"replica_parallel_workers", "slave_parallel_workers"} {
+		for _, spelling := range []string{name, strings.ReplaceAll(name, "_", "-")} {
+			oneThread = append(oneThread, &Schema{
+				Properties: map[string]*Schema{spelling: {Enum: []any{"0", "1", 0.0, 1.0}}},
+				Required:   []string{spelling},
+			})
+		}
+	}
+	gtidOff := &Schema{Properties: map[string]*Schema{"gtid": {Const: false}}, Required: []string{"gtid"}}
+	s.AllOf = append(s.AllOf, &Schema{
+		If: &Schema{
+			Properties: map[string]*Schema{
+				"flavor":      {Enum: []any{FlavorMySQL, nil}},
+				"version":     {Enum: append(mysql8, nil)},
+				"replication": gtidOff,
+			},
+			Required: []string{"replication"},
+		},
+		Then: &Schema{Properties: map[string]*Schema{"config": {AnyOf: oneThread}}, Required: []string{"config"}},
+	})
 }

@@ -114,12 +114,38 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 		}
 	}
 	errs = append(errs, validateConfig(s.Config, optionPrefixes(s.Flavor, s.Version), p.Child("config"))...)
+	errs = append(errs, validatePositionReplication(s, p.Child("replication", "gtid"))...)
 	errs = append(errs, validateProduction(s, p)...)
 	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
 	}
 	errs = append(errs, validatePatches(s.Patches, p.Child("patches"))...)
 	return errs
+}
+
+// validatePositionReplication refuses binlog-position replication where no
+// member could be cloned: the sidecar streams XtraBackup with --slave-info,
+// which XtraBackup 8 refuses on a multi-threaded replica without GTID
+// (detect_mysql_capabilities_for_backup in percona-xtrabackup's
+// storage/innobase/xtrabackup/src/backup_mysql.cc: more than one
+// replica_parallel_workers, the default 4 since MySQL 8.0.27), unless
+// spec.config keeps one applier thread.
+func validatePositionReplication(s *ClusterSpec, p *field.Path) field.ErrorList {
+	r, known := LookupRelease(s.Flavor, s.Version)
+	if !known || s.Replication.GTID == nil || *s.Replication.GTID ||
+		(r.Dialect != DialectMySQL80 && r.Dialect != DialectMySQL84) {
+		return nil
+	}
+	for _, name := range []string{"replica_parallel_workers", "slave_parallel_workers"} {
+		if v, set := ConfigValue(s.Config, name); set {
+			if n, ok := ParseOptionSize(v); ok && n <= 1 {
+				return nil
+			}
+		}
+	}
+	return field.ErrorList{field.Invalid(p, false, fmt.Sprintf(
+		"%s %s clones with XtraBackup, which refuses a replica without GTID that applies with more than one thread (replica_parallel_workers, 4 by default): keep gtid: true, or set spec.config replica_parallel_workers: \"1\"",
+		s.Flavor, s.Version))}
 }
 
 func validateImage(image string, p *field.Path) field.ErrorList {
