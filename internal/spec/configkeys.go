@@ -78,6 +78,9 @@ var (
 	// lines), and the C1 controls and Unicode line separators that other
 	// readers of the output take for line breaks.
 	configValueBadRE = regexp.MustCompile("[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]")
+	// timeZoneRE: the time zones a server knows without time zone tables
+	// (quoted or not, as my.cnf allows).
+	timeZoneRE = regexp.MustCompile(`^(["']?)((?i)system|[+-]?[0-9]{1,2}:[0-5][0-9])(["']?)$`)
 )
 
 // NormalizeConfigKey is the name a server sees: case does not matter in an
@@ -96,19 +99,24 @@ func NormalizeConfigKey(k string) string {
 // "modifier" when by way of option modifiers, "prefix" when it abbreviates
 // it on a server that takes unique prefixes. Any other key matches it not.
 func managedTarget(key string, prefixes bool) (target, how string) {
+	return optionTarget(key, prefixes, managedNames)
+}
+
+// optionTarget is managedTarget for any sorted list of option names.
+func optionTarget(key string, prefixes bool, names []string) (target, how string) {
 	k := strings.ReplaceAll(strings.ToLower(key), "-", "_")
-	if _, ok := ManagedSettings[NormalizeConfigKey(k)]; ok {
+	if _, ok := slices.BinarySearch(names, NormalizeConfigKey(k)); ok {
 		return NormalizeConfigKey(k), ""
 	}
 	how = "modifier"
 	for k != "" {
-		if _, ok := ManagedSettings[k]; ok {
+		if _, ok := slices.BinarySearch(names, k); ok {
 			return k, how
 		}
 		if prefixes && !wholeOptionNames[k] {
 			// An ambiguous prefix stops the server instead: refusing it
 			// costs nothing.
-			for _, m := range managedNames {
+			for _, m := range names {
 				if strings.HasPrefix(m, k) {
 					return m, "prefix"
 				}
@@ -151,6 +159,11 @@ func validateConfig(config map[string]string, prefixes bool, p *field.Path) fiel
 		seen[norm] = k
 		if configValueBadRE.MatchString(config[k]) {
 			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
+			continue
+		}
+		if target, _ := optionTarget(k, prefixes, []string{"default_time_zone"}); target != "" && !timeZoneRE.MatchString(config[k]) {
+			errs = append(errs, field.Invalid(fp, config[k],
+				"must be SYSTEM or an offset such as +00:00: the images load no time zone tables, and with a named zone the server does not start"))
 		}
 	}
 	return errs

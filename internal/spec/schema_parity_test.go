@@ -24,6 +24,7 @@ var schemaInexpressible = map[string]string{
 	"resources-request-over-limit": "a request above its limit: a schema cannot compare two quantities",
 	"buffer-pool-over-limit":       "a buffer pool beside a memory limit: a schema cannot compare two quantities",
 	"buffer-pool-no-room":          "a buffer pool beside a memory limit: a schema cannot compare two quantities",
+	"storage-size-ten-bytes":       "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (1Gi, 1024Mi)",
 	"memory-limit-too-small":       "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (512Mi, 0.5Gi)",
 }
 

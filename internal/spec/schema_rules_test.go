@@ -176,6 +176,7 @@ func configKeys(s *Schema) {
 	s.PropertyNames = &Schema{Pattern: configKeyRE.String(), Not: &Schema{Pattern: managedNamesPattern(false)}}
 	// A size as the option parser reads it (ParseOptionSize).
 	s.PatternProperties = map[string]*Schema{
+		namesPattern([]string{"default_time_zone"}, false): timeZoneValue,
 		"^(" + caseless("loose_") + ")*" + caseless("innodb_buffer_pool_size") + "$": {
 			Type: scalarText, Pattern: `^("[0-9]+[kKmMgGtTpPeE]?"|'[0-9]+[kKmMgGtTpPeE]?'|[0-9]+[kKmMgGtTpPeE]?)$`,
 		},
@@ -197,9 +198,12 @@ func configPrefixes(s *Schema) {
 	whole := optionModifiersPattern() + "(" + strings.Join(mapSlice(slices.Sorted(maps.Keys(wholeOptionNames)), caseless), "|") + ")$"
 	s.AllOf = append(s.AllOf, &Schema{
 		If: &Schema{AnyOf: prefixReleases},
-		Then: &Schema{Properties: map[string]*Schema{"config": {PropertyNames: &Schema{
-			Not: &Schema{AllOf: []*Schema{{Pattern: managedNamesPattern(true)}, {Not: &Schema{Pattern: whole}}}},
-		}}}},
+		Then: &Schema{Properties: map[string]*Schema{"config": {
+			PropertyNames: &Schema{
+				Not: &Schema{AllOf: []*Schema{{Pattern: managedNamesPattern(true)}, {Not: &Schema{Pattern: whole}}}},
+			},
+			PatternProperties: map[string]*Schema{namesPattern([]string{"default_time_zone"}, true): timeZoneValue},
+		}}},
 	})
 }
 
@@ -217,8 +221,17 @@ func versionSpellings(v string) []any {
 // after any option modifiers, in any case, with '-' or '_'; with prefixes,
 // any abbreviation of one.
 func managedNamesPattern(prefixes bool) string {
+	return namesPattern(managedNames, prefixes)
+}
+
+// timeZoneValue is what a server takes for default-time-zone without time
+// zone tables (timeZoneRE).
+var timeZoneValue = &Schema{Type: scalarText, Pattern: `^(["']?)([sS][yY][sS][tT][eE][mM]|[+-]?[0-9]{1,2}:[0-5][0-9])(["']?)$`}
+
+// namesPattern matches what optionTarget finds among names.
+func namesPattern(names []string, prefixes bool) string {
 	var alts []string
-	for _, name := range managedNames {
+	for _, name := range names {
 		if !prefixes {
 			alts = append(alts, caseless(name))
 			continue

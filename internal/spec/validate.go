@@ -97,7 +97,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 	if !slices.Contains(pullPolicies, s.ImagePullPolicy) {
 		errs = append(errs, field.NotSupported(p.Child("imagePullPolicy"), s.ImagePullPolicy, pullPolicies))
 	}
-	errs = append(errs, validatePositiveQuantity(s.Storage.Size, p.Child("storage", "size"))...)
+	errs = append(errs, validateStorageSize(s.Storage.Size, p.Child("storage", "size"))...)
 	if sc := s.Storage.StorageClassName; sc != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(sc) {
 			errs = append(errs, field.Invalid(p.Child("storage", "storageClassName"), sc, msg))
@@ -158,13 +158,22 @@ func validateImage(image string, p *field.Path) field.ErrorList {
 	return nil
 }
 
-func validatePositiveQuantity(v string, p *field.Path) field.ErrorList {
+// MinStorageSize: a fresh server's data directory with its redo log takes a
+// few hundred MiB (MySQL 8.0.30+ reserves 100MiB of redo alone), and the
+// binary log rotates at 1GiB (max_binlog_size): less fills up at once.
+const MinStorageSize = "1Gi"
+
+func validateStorageSize(v string, p *field.Path) field.ErrorList {
 	q, err := resource.ParseQuantity(v)
 	if err != nil {
 		return field.ErrorList{field.Invalid(p, v, "must be a quantity such as 10Gi or 500M")}
 	}
 	if q.Sign() <= 0 {
 		return field.ErrorList{field.Invalid(p, v, "must be greater than zero")}
+	}
+	if q.Cmp(resource.MustParse(MinStorageSize)) < 0 {
+		return field.ErrorList{field.Invalid(p, v, "must be at least "+MinStorageSize+
+			" (a bare number is bytes): a new server's data directory and redo log take a few hundred MiB, and the binary log rotates at 1Gi")}
 	}
 	return nil
 }
