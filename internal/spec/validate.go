@@ -115,7 +115,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, validateConfig(s.Config, optionPrefixes(s.Flavor, s.Version), p.Child("config"))...)
 	errs = append(errs, validatePositionReplication(s, p.Child("replication", "gtid"))...)
-	errs = append(errs, validateProduction(s, p)...)
+	errs = append(errs, validateKubernetesFields(s, p)...)
 	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
 	}

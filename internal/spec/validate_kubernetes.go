@@ -26,9 +26,11 @@ var (
 	maxGracePeriodSecs = int64(3600)
 )
 
-// validateProduction checks the availability, security, storage and
-// observability fields.
-func validateProduction(s *ClusterSpec, p *field.Path) field.ErrorList {
+// validateKubernetesFields checks the fields that become Kubernetes
+// objects' own: pod annotations and scheduling, the disruption budget, the
+// NetworkPolicy peers, the claims' access modes and retention, the grace
+// period, and the exporter and its ServiceMonitor.
+func validateKubernetesFields(s *ClusterSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, apivalidation.ValidateAnnotations(s.PodAnnotations, p.Child("podAnnotations"))...)
 	errs = append(errs, validateScheduling(&s.Scheduling, p.Child("scheduling"))...)
