@@ -161,6 +161,10 @@ func validateConfig(config map[string]string, prefixes bool, p *field.Path) fiel
 			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
 			continue
 		}
+		if why := cnfValueProblem(config[k]); why != "" {
+			errs = append(errs, field.Invalid(fp, config[k], why))
+			continue
+		}
 		if target, _ := optionTarget(k, prefixes, []string{"default_time_zone"}); target != "" && !timeZoneRE.MatchString(config[k]) {
 			errs = append(errs, field.Invalid(fp, config[k],
 				"must be SYSTEM or an offset such as +00:00: the images load no time zone tables, and with a named zone the server does not start"))
@@ -184,4 +188,32 @@ func managedConfigKey(k string, prefixes bool, fp *field.Path) *field.Error {
 		return field.Forbidden(fp, fmt.Sprintf("%s would change %s (this server takes a unique prefix of an option name for the option), which is set by mysqlgen: %s", k, target, why))
 	}
 	return field.Forbidden(fp, fmt.Sprintf("%s is set by mysqlgen: %s", k, why))
+}
+
+// cnfValueProblem says why the server would read a value written as
+// key=value other than as given, or "": the option file reader
+// (remove_end_comment in MySQL's and MariaDB's mysys/my_default) cuts a
+// value at a '#' outside quotes, then strips the spaces around it.
+func cnfValueProblem(v string) string {
+	var quote byte
+	escape := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if (c == '\'' || c == '"') && !escape {
+			switch quote {
+			case 0:
+				quote = c
+			case c:
+				quote = 0
+			}
+		}
+		if quote == 0 && c == '#' {
+			return fmt.Sprintf("a '#' outside quotes starts a comment in my.cnf, so the server would read %q: quote the value", strings.TrimSpace(v[:i]))
+		}
+		escape = quote != 0 && c == '\\' && !escape
+	}
+	if strings.TrimSpace(v) != v {
+		return "the server strips the spaces around a value: quote the value to keep them"
+	}
+	return ""
 }

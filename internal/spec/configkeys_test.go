@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -131,5 +132,33 @@ func TestConfigKeysAgainstMariaDB(t *testing.T) {
 	}
 	if managed < 15 {
 		t.Errorf("only %d managed settings among MariaDB's options", managed)
+	}
+}
+
+// Values the option file reader would cut or trim are refused, by validate
+// and by the schema alike; what it takes whole passes both.
+func TestConfigValuesReadWhole(t *testing.T) {
+	s := compileSchema(t)
+	cases := map[string]bool{ // value: accepted
+		"STRICT_TRANS_TABLES,NO_ZERO_DATE": true,
+		"'/var/log/a#b'":                   true,
+		`SET @a='#'; SET @b="x#"`:          true,
+		`it's #1`:                          true, // an open quote runs to the end
+		`'a\'#'`:                           true,
+		"":                                 true,
+		"SET @a=1 # note":                  false,
+		"#":                                false,
+		`'a'#b`:                            false,
+		" 1":                               false,
+		"1 ":                               false,
+	}
+	for v, want := range cases {
+		if got := cnfValueProblem(v) == ""; got != want {
+			t.Errorf("cnfValueProblem(%q) accepts=%v, want %v", v, got, want)
+		}
+		doc := yamlDocuments(t, header+"spec:\n  config:\n    long_query_time: "+strconv.Quote(v)+"\n")[0]
+		if got := s.Validate(doc) == nil; got != want {
+			t.Errorf("schema on %q accepts=%v, want %v", v, got, want)
+		}
 	}
 }

@@ -71,7 +71,7 @@ var schemaRefinements = map[string]func(*Schema){
 	"spec.metrics.serviceMonitor.interval":     func(s *Schema) { s.Pattern, s.Default = promDurationRE.String(), DefaultScrapeInterval },
 	"spec.metrics.serviceMonitor.labels":       labelMap,
 	"spec.config":                              configKeys,
-	"spec.config[]":                            func(s *Schema) { s.Pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\u2028\u2029]*$" },
+	"spec.config[]":                            configValue,
 	"spec.replication.maxLagSeconds": func(s *Schema) {
 		s.Minimum, s.Maximum, s.Default = ptr(int64(1)), ptr(int64(MaxLagLimit)), DefaultMaxLagSeconds
 	},
@@ -306,4 +306,17 @@ func positionReplication(s *Schema) {
 		},
 		Then: &Schema{Properties: map[string]*Schema{"config": {AnyOf: oneThread}}, Required: []string{"config"}},
 	})
+}
+
+// configValue: one line (configValueBadRE), that the option file reader
+// takes whole (cnfValueProblem): no '#' outside quotes, no spaces around.
+func configValue(s *Schema) {
+	const (
+		quoted  = `'([^'\\]|\\.)*'|"([^"\\]|\\.)*"`
+		open    = `('([^'\\]|\\.)*|"([^"\\]|\\.)*)?`
+		noHash  = `^([^'"#]|` + quoted + `)*` + open + `$`
+		trimmed = `^(\S(.*\S)?)?$`
+	)
+	s.Pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\u2028\u2029]*$"
+	s.AllOf = []*Schema{{Pattern: noHash}, {Pattern: trimmed}}
 }
