@@ -15,7 +15,8 @@ type setting struct {
 }
 
 // managedSettings are what replication and the scripts depend on; users
-// cannot override them (spec.ManagedSettings lists the same names).
+// cannot override them (spec.ManagedSettings lists these names, and more
+// that the scripts depend on without mysqlgen writing them).
 func managedSettings(c *cluster) []setting {
 	s := []setting{
 		{"datadir", pathDataDir, "cloned and bootstrapped by the scripts"},
