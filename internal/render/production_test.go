@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -210,3 +211,17 @@ func TestMetricsContainer(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// spec.DefaultedSettings names every setting written with a default, so
+// that validate refuses overriding one under an abbreviation.
+func TestDefaultedSettingsAreListed(t *testing.T) {
+	for name, c := range matrix(t) {
+		c.Spec.Resources = spec.Resources{Limits: map[string]string{"memory": "4Gi"}}
+		c.Spec.Config = nil
+		for _, s := range defaultSettings(&cluster{MySQLCluster: c, release: mustRelease(t, c)}) {
+			if !slices.Contains(spec.DefaultedSettings, spec.NormalizeConfigKey(s.key)) {
+				t.Errorf("%s: %s is written with a default but not in spec.DefaultedSettings", name, s.key)
+			}
+		}
+	}
+}

@@ -50,6 +50,14 @@ var ManagedSettings = map[string]string{
 	"super_read_only":               "set by role: the primary writes, replicas do not",
 }
 
+// DefaultedSettings are the settings mysqlgen writes a default or derived
+// value for, which spec.config may override by their names (normalised,
+// sorted); a render test holds the list to what is written.
+var DefaultedSettings = []string{
+	"gtid_strict_mode", "innodb_buffer_pool_size", "master_info_repository", "max_connections",
+	"relay_log_info_repository", "skip_name_resolve", "temptable_max_ram",
+}
+
 // managedNames is ManagedSettings' keys in order, so that an abbreviation
 // names the same setting on every run.
 var managedNames = slices.Sorted(maps.Keys(ManagedSettings))
@@ -149,6 +157,13 @@ func validateConfig(config map[string]string, prefixes bool, p *field.Path) fiel
 		}
 		if err := managedConfigKey(k, prefixes, fp); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if target, how := optionTarget(k, prefixes, DefaultedSettings); how == "prefix" {
+			// An override under a shortened name would go unseen: the
+			// derived value would be written too, and max_connections
+			// would not follow the buffer pool.
+			errs = append(errs, field.Invalid(fp, k, fmt.Sprintf("abbreviates %s, which mysqlgen writes a value for: write the whole name to override it", target)))
 			continue
 		}
 		norm := NormalizeConfigKey(k)

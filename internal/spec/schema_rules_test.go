@@ -186,22 +186,37 @@ func configKeys(s *Schema) {
 // configPrefixes refuses abbreviations of managed settings on the releases
 // that take unique prefixes (but not whole option names that begin one).
 func configPrefixes(s *Schema) {
+	// A release that takes prefixes, or its flavor's default version
+	// when none is given.
 	var prefixReleases []*Schema
 	for _, r := range Releases {
-		if r.OptionPrefixes {
-			prefixReleases = append(prefixReleases, &Schema{
-				Properties: map[string]*Schema{"flavor": {Const: r.Flavor}, "version": {Enum: versionSpellings(r.Version)}},
-				Required:   []string{"flavor", "version"},
-			})
+		if !r.OptionPrefixes {
+			continue
 		}
+		when := &Schema{Properties: map[string]*Schema{
+			"flavor":  {Enum: []any{r.Flavor}},
+			"version": {Enum: versionSpellings(r.Version)},
+		}}
+		if r.Flavor == FlavorMySQL {
+			when.Properties["flavor"].Enum = append(when.Properties["flavor"].Enum, nil)
+		} else {
+			when.Required = append(when.Required, "flavor")
+		}
+		if DefaultVersions[r.Flavor] == r.Version {
+			when.Properties["version"].Enum = append(when.Properties["version"].Enum, nil)
+		} else {
+			when.Required = append(when.Required, "version")
+		}
+		prefixReleases = append(prefixReleases, when)
 	}
 	whole := optionModifiersPattern() + "(" + strings.Join(mapSlice(slices.Sorted(maps.Keys(wholeOptionNames)), caseless), "|") + ")$"
 	s.AllOf = append(s.AllOf, &Schema{
 		If: &Schema{AnyOf: prefixReleases},
 		Then: &Schema{Properties: map[string]*Schema{"config": {
-			PropertyNames: &Schema{
-				Not: &Schema{AllOf: []*Schema{{Pattern: managedNamesPattern(true)}, {Not: &Schema{Pattern: whole}}}},
-			},
+			PropertyNames: &Schema{AllOf: []*Schema{
+				{Not: &Schema{AllOf: []*Schema{{Pattern: managedNamesPattern(true)}, {Not: &Schema{Pattern: whole}}}}},
+				{Not: &Schema{AllOf: []*Schema{{Pattern: namesPattern(shortened(DefaultedSettings), true)}, {Not: &Schema{Pattern: whole}}}}},
+			}},
 			PatternProperties: map[string]*Schema{namesPattern([]string{"default_time_zone"}, true): timeZoneValue},
 		}}},
 	})
@@ -319,4 +334,10 @@ func configValue(s *Schema) {
 	)
 	s.Pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\u2028\u2029]*$"
 	s.AllOf = []*Schema{{Pattern: noHash}, {Pattern: trimmed}}
+}
+
+// shortened drops the last character of each name: the prefixes of the
+// result are the names' strict prefixes.
+func shortened(names []string) []string {
+	return mapSlice(names, func(n string) string { return n[:len(n)-1] })
 }
