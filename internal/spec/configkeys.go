@@ -151,41 +151,53 @@ func validateConfig(config map[string]string, prefixes bool, p *field.Path) fiel
 	seen := map[string]string{}
 	for _, k := range sortedKeys(config) {
 		fp := p.Key(k)
-		if !configKeyRE.MatchString(k) {
-			errs = append(errs, field.Invalid(fp, k, "must be a server option name: letters, digits, '-' and '_'"))
-			continue
-		}
-		if err := managedConfigKey(k, prefixes, fp); err != nil {
+		if err := validateConfigKey(k, prefixes, seen, fp); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if target, how := optionTarget(k, prefixes, DefaultedSettings); how == "prefix" {
-			// An override under a shortened name would go unseen: the
-			// derived value would be written too, and max_connections
-			// would not follow the buffer pool.
-			errs = append(errs, field.Invalid(fp, k, fmt.Sprintf("abbreviates %s, which mysqlgen writes a value for: write the whole name to override it", target)))
-			continue
-		}
-		norm := NormalizeConfigKey(k)
-		if prev, dup := seen[norm]; dup {
-			errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (the same option as %s)", k, prev)))
-			continue
-		}
-		seen[norm] = k
-		if configValueBadRE.MatchString(config[k]) {
-			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
-			continue
-		}
-		if why := cnfValueProblem(config[k]); why != "" {
-			errs = append(errs, field.Invalid(fp, config[k], why))
-			continue
-		}
-		if target, _ := optionTarget(k, prefixes, []string{"default_time_zone"}); target != "" && !timeZoneRE.MatchString(config[k]) {
-			errs = append(errs, field.Invalid(fp, config[k],
-				"must be SYSTEM or an offset such as +00:00: the images load no time zone tables, and with a named zone the server does not start"))
+		if err := validateConfigValue(k, config[k], prefixes, fp); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// validateConfigKey refuses a key that is no option name, reaches a
+// managed setting, abbreviates a defaulted one, or repeats one in seen.
+func validateConfigKey(k string, prefixes bool, seen map[string]string, fp *field.Path) *field.Error {
+	if !configKeyRE.MatchString(k) {
+		return field.Invalid(fp, k, "must be a server option name: letters, digits, '-' and '_'")
+	}
+	if err := managedConfigKey(k, prefixes, fp); err != nil {
+		return err
+	}
+	if target, how := optionTarget(k, prefixes, DefaultedSettings); how == "prefix" {
+		// An override under a shortened name would go unseen: the derived
+		// value would be written too, and max_connections would not
+		// follow the buffer pool.
+		return field.Invalid(fp, k, fmt.Sprintf("abbreviates %s, which mysqlgen writes a value for: write the whole name to override it", target))
+	}
+	norm := NormalizeConfigKey(k)
+	if prev, dup := seen[norm]; dup {
+		return field.Duplicate(fp, fmt.Sprintf("%s (the same option as %s)", k, prev))
+	}
+	seen[norm] = k
+	return nil
+}
+
+// validateConfigValue refuses a value that would not reach the server as
+// written, or that stops it.
+func validateConfigValue(k, v string, prefixes bool, fp *field.Path) *field.Error {
+	if configValueBadRE.MatchString(v) {
+		return field.Invalid(fp, v, "must be one line without control characters")
+	}
+	if why := cnfValueProblem(v); why != "" {
+		return field.Invalid(fp, v, why)
+	}
+	if target, _ := optionTarget(k, prefixes, []string{"default_time_zone"}); target != "" && !timeZoneRE.MatchString(v) {
+		return field.Invalid(fp, v, "must be SYSTEM or an offset such as +00:00: the images load no time zone tables, and with a named zone the server does not start")
+	}
+	return nil
 }
 
 // managedConfigKey refuses a key that would change a managed setting,
