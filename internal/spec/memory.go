@@ -89,8 +89,8 @@ func (m Memory) Fits() bool {
 // MinLimit is the smallest memory limit a release's server fits in with the
 // smallest buffer pool.
 func MinLimit(r Release) int64 {
-	m := PlanMemory(r, 0, BufferPoolChunk)
-	return BufferPoolChunk + serverBase(r.Dialect) + max(m.TempTableRAM, 0) + MinConnections*PerConnection
+	m := PlanMemory(r, 0, BufferPoolChunk) // TempTable at its floor
+	return BufferPoolChunk + m.Headroom + MinConnections*PerConnection
 }
 
 // ParseOptionSize reads a size as the servers' option parser does
