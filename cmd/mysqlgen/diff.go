@@ -54,11 +54,7 @@ func runDiff(s streams, flags *diffFlags, target string) error {
 	if isDir && flags.out.output != string(output.FormatYAML) {
 		return fmt.Errorf("-o %s: %s is a directory, which render writes as YAML files", flags.out.output, target)
 	}
-	docs, err := loadClusters(s, flags.files)
-	if err != nil {
-		return err
-	}
-	objs, err := renderClusters(s, docs, dest.order)
+	_, objs, err := runPipeline(s, flags.files, dest.order)
 	if err != nil {
 		return err
 	}

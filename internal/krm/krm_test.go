@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/output"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
@@ -80,10 +81,18 @@ func expected(t *testing.T) []map[string]any {
 	}
 	c := docs[0].Cluster
 	spec.SetDefaults(c)
-	objs := output.Sort(render.Objects(c), output.OrderLegacy)
+	b := manifest.NewBuilder()
+	var trees []*manifest.Tree
+	for _, o := range render.Objects(c) {
+		tree, err := b.Build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees = append(trees, tree)
+	}
 	var out []map[string]any
-	for _, o := range objs {
-		y, err := render.Encode([]render.Object{o})
+	for _, o := range output.Sort(trees, output.OrderLegacy) {
+		y, err := manifest.YAML([]*manifest.Tree{o})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 
 // viaEncodingJSON is the tree through encoding/json and the decoder: what
 // the walker must give, error for error.
-func viaEncodingJSON(obj any) (yamlMap, error) {
+func viaEncodingJSON(obj any) (Map, error) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func viaEncodingJSON(obj any) (yamlMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.(yamlMap).without("status"), nil
+	return v.(Map).without("status"), nil
 }
 
 func checkWalk(t *testing.T, d *decoder, name string, obj any) {
@@ -41,15 +41,15 @@ func checkWalk(t *testing.T, d *decoder, name string, obj any) {
 	if (wantErr != nil) != (gotErr != nil) {
 		t.Fatalf("%s: encoding/json error %v, walker error %v", name, wantErr, gotErr)
 	}
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(pair{})); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Pair{})); diff != "" {
 		t.Fatalf("%s: the walker differs from encoding/json (-json +walker):\n%s", name, diff)
 	}
 }
 
 func TestWalkerMatchesEncodingJSON(t *testing.T) {
 	d := newDecoder() // one for all: what it remembers must not mix objects up
-	for name, c := range matrix(t) {
-		for _, o := range Objects(c) {
+	for name, objs := range matrix(t) {
+		for _, o := range objs {
 			checkWalk(t, d, name+"/"+o.GetName(), o)
 		}
 	}

@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -36,17 +36,6 @@ type writerCache struct {
 
 func newWriterCache() *writerCache {
 	return &writerCache{scalars: map[string]scalarForm{}}
-}
-
-// yamlMap is a mapping of the tree the writer writes: its pairs in yaml/v2's
-// key order (sortPairs). A slice of pairs, not a Go map: a cluster's objects
-// hold thousands of small mappings, and a map is several times the memory
-// and must be sorted again each time it is written.
-type yamlMap []pair
-
-type pair struct {
-	key   string
-	value any
 }
 
 // scalarForm is how yaml/v2 writes a string as a value.
@@ -145,9 +134,9 @@ func cleanBlock(s string) (string, bool) {
 
 // sortPairs puts pairs in yaml/v2's key order, made deterministic: a stable
 // sort by keyLess of the keys in byte order.
-func sortPairs(p []pair) {
-	slices.SortFunc(p, func(a, b pair) int { return strings.Compare(a.key, b.key) })
-	sort.SliceStable(p, func(i, j int) bool { return keyLess(p[i].key, p[j].key) })
+func sortPairs(p []Pair) {
+	slices.SortFunc(p, func(a, b Pair) int { return strings.Compare(a.Key, b.Key) })
+	sort.SliceStable(p, func(i, j int) bool { return keyLess(p[i].Key, p[j].Key) })
 }
 
 // keyLess is yaml/v2's order of string keys, rune by rune: at the first
@@ -198,14 +187,14 @@ func keyLess(a, b string) bool {
 	return len(ar) < len(br)
 }
 
-// ordered returns v with every yamlMap replaced by a yaml.MapSlice, for
+// ordered returns v with every Map replaced by a yaml.MapSlice, for
 // yaml/v2 to write when the fast writer declines.
 func ordered(v any) any {
 	switch t := v.(type) {
-	case yamlMap:
+	case Map:
 		ms := make(yaml.MapSlice, len(t))
 		for i, p := range t {
-			ms[i] = yaml.MapItem{Key: p.key, Value: ordered(p.value)}
+			ms[i] = yaml.MapItem{Key: p.Key, Value: ordered(p.Value)}
 		}
 		return ms
 	case []any:
@@ -228,7 +217,7 @@ type fastWriter struct {
 }
 
 // writeFast writes m as yaml/v2 would, or returns false.
-func writeFast(m yamlMap, cache *writerCache) ([]byte, bool) {
+func writeFast(m Map, cache *writerCache) ([]byte, bool) {
 	w := &fastWriter{cache: cache}
 	ok := w.write(m)
 	return w.buf.Bytes(), ok
@@ -236,7 +225,7 @@ func writeFast(m yamlMap, cache *writerCache) ([]byte, bool) {
 
 // write replaces the buffer's content with m as yaml/v2 would write it, or
 // returns false.
-func (w *fastWriter) write(m yamlMap) bool {
+func (w *fastWriter) write(m Map) bool {
 	w.buf.Reset()
 	w.ok = true
 	w.mapping(m, 0, "")
@@ -265,7 +254,7 @@ var dashes = blanks + "- "
 
 // mapping writes a non-empty map whose keys sit at indent; the first key is
 // preceded by first when it is not empty (a sequence item's "- ").
-func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
+func (w *fastWriter) mapping(m Map, indent int, first string) {
 	for i, p := range m {
 		if !w.ok {
 			return
@@ -274,11 +263,11 @@ func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
 		if i == 0 && first != "" {
 			prefix = first
 		}
-		if len(p.key) > maxSimpleKey || strings.ContainsAny(p.key, "\n\r") {
+		if len(p.Key) > maxSimpleKey || strings.ContainsAny(p.Key, "\n\r") {
 			w.ok = false
 			return
 		}
-		kf := w.cache.formOf(p.key)
+		kf := w.cache.formOf(p.Key)
 		if kf.line == "" {
 			w.ok = false
 			return
@@ -286,14 +275,14 @@ func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
 		w.buf.WriteString(prefix)
 		w.buf.WriteString(kf.line)
 		w.buf.WriteByte(':')
-		w.value(p.value, indent, len(prefix)+len(kf.line)+1)
+		w.value(p.Value, indent, len(prefix)+len(kf.line)+1)
 	}
 }
 
 // value writes what follows "key:", at column col, for a key at indent.
 func (w *fastWriter) value(v any, indent, col int) {
 	switch t := v.(type) {
-	case yamlMap:
+	case Map:
 		if len(t) == 0 {
 			w.buf.WriteString(" {}\n")
 			return
@@ -329,7 +318,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 			return
 		}
 		switch t := item.(type) {
-		case yamlMap:
+		case Map:
 			if len(t) == 0 {
 				w.ok = false
 				return

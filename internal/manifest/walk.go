@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -163,13 +163,13 @@ func validTagName(s string) bool {
 }
 
 // fromObject is the tree of obj, without its status.
-func (d *decoder) fromObject(obj any) (yamlMap, error) {
+func (d *decoder) fromObject(obj any) (Map, error) {
 	d.pairs = d.pairs[:0]
 	v, err := d.walk(reflect.ValueOf(obj))
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(yamlMap)
+	m, ok := v.(Map)
 	if !ok {
 		return nil, fmt.Errorf("not an object but %T", v)
 	}
@@ -242,7 +242,7 @@ func (d *decoder) walk(v reflect.Value) (any, error) {
 			}
 			d.keep(it.Key().String(), x)
 		}
-		slices.SortFunc(d.pairs[start:], func(a, b pair) int { return strings.Compare(a.key, b.key) })
+		slices.SortFunc(d.pairs[start:], func(a, b Pair) int { return strings.Compare(a.Key, b.Key) })
 		return d.mappingFrom(start), nil
 	}
 	// Floats (formatted by their size), and what encoding/json refuses.

@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -65,9 +65,9 @@ func decodeForTest(t *testing.T, d *decoder, raw []byte) any {
 	if err != nil {
 		t.Fatalf("%s: %v", raw, err)
 	}
-	got := v.(yamlMap).without("status")
+	got := v.(Map).without("status")
 	m := toMap(got)
-	if diff := cmp.Diff(fromMap(m), any(got), cmp.AllowUnexported(pair{})); diff != "" {
+	if diff := cmp.Diff(fromMap(m), any(got), cmp.AllowUnexported(Pair{})); diff != "" {
 		t.Errorf("%s: mappings out of order (-sorted +decoded):\n%s", raw, diff)
 	}
 	return m
@@ -75,8 +75,8 @@ func decodeForTest(t *testing.T, d *decoder, raw []byte) any {
 
 func TestDecoderPrunesAsDefined(t *testing.T) {
 	d := newDecoder() // one decoder for all: interning must not mix objects up
-	for name, c := range matrix(t) {
-		for _, o := range Objects(c) {
+	for name, objs := range matrix(t) {
+		for _, o := range objs {
 			raw, err := json.Marshal(o)
 			if err != nil {
 				t.Fatal(err)
