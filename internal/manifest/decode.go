@@ -11,8 +11,7 @@ import (
 
 // decoder builds the tree the YAML writer writes, from a typed object (the
 // walker, walk.go) or from JSON (what a json.Marshaler writes), pruned as it
-// goes: no nulls, no empty maps or lists (but the few whose emptiness means
-// something), no status, integers as int64, each mapping's keys in the
+// goes: no nulls, no status, integers as int64, each mapping's keys in the
 // writer's order. Keys and short values read from JSON are interned, so the
 // strings every object repeats are allocated once per worker, and the order
 // of a key sequence is worked out once and remembered.
@@ -33,10 +32,6 @@ func newDecoder() *decoder {
 // maxInterned bounds the strings kept: longer ones (scripts, commands) are
 // rarely repeated within a worker and would only grow the table.
 const maxInterned = 128
-
-// meaningfulEmpty are the keys whose empty map means something: an emptyDir
-// volume, and selectors that match everything.
-var meaningfulEmpty = map[string]bool{"emptyDir": true, "podSelector": true, "namespaceSelector": true}
 
 // decodeJSON reads the one JSON value buf holds; from a bytes.Buffer
 // jsontext parses in place, without copying.
@@ -116,9 +111,10 @@ func (d *decoder) mapping() (Map, error) {
 	return d.mappingFrom(start), nil
 }
 
-// keep pushes a pair unless pruning drops it.
+// keep pushes a pair unless it is a null: an empty map or list is kept, as
+// it means something (emptyDir: {}, a selector: {} that selects every pod).
 func (d *decoder) keep(k string, v any) {
-	if !empty(v) || meaningfulEmpty[k] && v != nil {
+	if v != nil {
 		d.pairs = append(d.pairs, Pair{k, v})
 	}
 }
@@ -182,19 +178,6 @@ func (d *decoder) list() ([]any, error) {
 	}
 	_, err := d.dec.ReadToken() // ]
 	return l, err
-}
-
-// empty reports a value pruning removes: null, or an empty map or list.
-func empty(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return true
-	case Map:
-		return len(t) == 0
-	case []any:
-		return len(t) == 0
-	}
-	return false
 }
 
 // str unquotes a JSON string, interning short ones.

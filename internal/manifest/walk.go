@@ -272,6 +272,14 @@ func (d *decoder) fields(v reflect.Value, ti *typeInfo) error {
 		if err != nil {
 			return err
 		}
+		// omitempty cannot leave out a struct in encoding/json; a struct
+		// that is empty once its nulls are gone (metadata: {}, resources:
+		// {}) is left out as omitzero would. A pointer to an empty struct
+		// (emptyDir: {}, a selector: {}) and a struct without the option
+		// are kept: they say something.
+		if (f.omitEmpty || f.omitZero) && fv.Kind() == reflect.Struct && isEmptyMap(x) {
+			continue
+		}
 		if f.name == "volumeClaimTemplates" {
 			withoutStatus(x)
 		}
@@ -339,4 +347,9 @@ func isZeroValue(v reflect.Value) bool {
 		return v.Addr().Interface().(interface{ IsZero() bool }).IsZero()
 	}
 	return v.IsZero()
+}
+
+func isEmptyMap(v any) bool {
+	m, ok := v.(Map)
+	return ok && len(m) == 0
 }

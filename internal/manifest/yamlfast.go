@@ -41,6 +41,7 @@ func newWriterCache() *writerCache {
 // scalarForm is how yaml/v2 writes a string as a value.
 type scalarForm struct {
 	line   string   // a single-line form, or ""
+	exact  bool     // line is written as it is at any column: never folded
 	header string   // a literal block's header ("|", "|-", "|+"), or ""
 	body   []string // a literal block's lines, without indentation
 }
@@ -57,6 +58,14 @@ func (c *writerCache) formOf(s string) scalarForm {
 	// every cluster has the same ones.
 	if header, ok := cleanBlock(s); ok {
 		f := scalarForm{header: header, body: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+		c.scalars[s] = f
+		return f
+	}
+	// yaml/v2 indents what follows a line break for the column it writes
+	// at, and breaks are more than \n: its answer at column 0 would let a
+	// U+2028 or U+2029 end the scalar anywhere deeper.
+	if hasOtherBreak(s) {
+		f := scalarForm{line: doubleQuoted(s), exact: true}
 		c.scalars[s] = f
 		return f
 	}
@@ -326,7 +335,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 			w.mapping(t, indent+2, dash(indent))
 		case string:
 			f := w.cache.formOf(t)
-			if f.line == "" || (indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
+			if f.line == "" || (!f.exact && indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
 				w.ok = false
 				return
 			}
@@ -349,7 +358,7 @@ func (w *fastWriter) scalar(s string, indent, col int) {
 	f := w.cache.formOf(s)
 	switch {
 	case f.line != "":
-		if col+1+len(f.line) > foldWidth && strings.Contains(f.line, " ") {
+		if !f.exact && col+1+len(f.line) > foldWidth && strings.Contains(f.line, " ") {
 			w.ok = false
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
@@ -219,6 +220,58 @@ func TestApplyErrors(t *testing.T) {
 	for i, e := range errs {
 		if !strings.HasPrefix(e.Error(), want[i]) {
 			t.Errorf("error %d:\n%s\nwant a prefix of\n%s", i, e, want[i])
+		}
+	}
+}
+
+// Bug 1: a patch's empty selector means every pod and must be written, not
+// pruned as noise (a missing selector selects nothing).
+func TestApplyKeepsMeaningfulEmpties(t *testing.T) {
+	objs := rendered(t, cluster(t, "ns"))
+	got, errs := Apply(objs, []spec.Patch{
+		{Target: &spec.PatchTarget{Kind: "PodDisruptionBudget"}, Patch: "[{op: replace, path: /spec/selector, value: {}}]"},
+		{Target: &spec.PatchTarget{Kind: "StatefulSet"}, Patch: `spec:
+  template:
+    spec:
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: zone
+        whenUnsatisfiable: ScheduleAnyway
+        labelSelector: {}
+`},
+	}, path)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	out, err := manifest.YAML(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\n  selector: {}\n", "\n      - labelSelector: {}\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("patched output lacks %q", want)
+		}
+	}
+	pdb := byName[policyv1.PodDisruptionBudget](t, got, "PodDisruptionBudget", "db")
+	if pdb.Spec.Selector == nil || len(pdb.Spec.Selector.MatchLabels) != 0 {
+		t.Errorf("PDB selector = %v, want an empty selector", pdb.Spec.Selector)
+	}
+}
+
+// Issue 12 item 6: a $patch: delete without a target panicked. Deleting an
+// object is refused at the patch's index, for every way to write it.
+func TestApplyDeleteIsAnError(t *testing.T) {
+	objs := rendered(t, cluster(t, "ns"))
+	for _, p := range []spec.Patch{
+		{Patch: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n$patch: delete\n"},
+		{Patch: "$patch: delete\n"},
+		{Patch: "apiVersion: v1\nkind: Service\nmetadata: {name: db-read, namespace: ns}\n$patch: delete\n---\napiVersion: v1\nkind: Service\nmetadata: {name: db}\n$patch: delete\n"},
+		{Target: &spec.PatchTarget{Kind: "Service"}, Patch: "$patch: delete\n"},
+		{Target: &spec.PatchTarget{Kind: "ConfigMap", Name: "db-config"}, Patch: "[{op: remove, path: /metadata}]"},
+	} {
+		got, errs := Apply(objs, []spec.Patch{p}, path)
+		if len(errs) != 1 || got != nil || !strings.HasPrefix(errs[0].Error(), "spec.patches[0]: Invalid value: ") {
+			t.Errorf("%q: %d objects, errors %v; want one error at spec.patches[0]", p.Patch, len(got), errs)
 		}
 	}
 }
