@@ -12,8 +12,12 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
+	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
@@ -67,6 +71,7 @@ func FuzzRender(f *testing.F) {
 			}
 			return
 		}
+		checkParseBack(t, data, out.Bytes())
 		for i, doc := range strings.Split(out.String(), "\n---\n") {
 			var meta struct{ Kind string }
 			if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
@@ -87,6 +92,50 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 	})
+}
+
+// trees is what the pipeline makes of specs, as render -f - does.
+func trees(t *testing.T, specs []byte) []*manifest.Tree {
+	t.Helper()
+	_, trees, errs := pipeline.Run([]pipeline.Source{pipeline.Reader("<stdin>", bytes.NewReader(specs))}, output.OrderLegacy)
+	if len(errs) > 0 {
+		t.Fatalf("render succeeded, the pipeline did not: %v", errs)
+	}
+	return trees
+}
+
+// checkParseBack holds render's YAML, and its -o json of the same specs,
+// to the parse-back invariant: read back, they are the pipeline's trees.
+func checkParseBack(t *testing.T, specs, yamlOut []byte) {
+	t.Helper()
+	want := trees(t, specs)
+	if err := manifest.CheckYAML(yamlOut, want); err != nil {
+		t.Fatalf("YAML output: %v", err)
+	}
+	var j, errOut bytes.Buffer
+	if code := Run([]string{"render", "-f", "-", "-o", "json"}, bytes.NewReader(specs), &j, &errOut); code != 0 {
+		t.Fatalf("-o json: exit %d: %s", code, errOut.String())
+	}
+	if err := manifest.CheckJSON(j.Bytes(), want); err != nil {
+		t.Fatalf("JSON output: %v", err)
+	}
+}
+
+// checkKRMParseBack holds the KRM function's output to the invariant: its
+// last items, read back, are the trees of its function config.
+func checkKRMParseBack(t *testing.T, in, out []byte) {
+	t.Helper()
+	r := &kio.ByteReader{Reader: bytes.NewReader(in), OmitReaderAnnotations: true}
+	if _, err := r.Read(); err != nil || r.FunctionConfig == nil {
+		t.Fatalf("the function succeeded on input kyaml cannot read: %v", err)
+	}
+	cfg, err := r.FunctionConfig.String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := manifest.CheckKRM(out, trees(t, []byte(cfg))); err != nil {
+		t.Fatalf("KRM output: %v", err)
+	}
 }
 
 // resourceList wraps a spec as the functionConfig of a ResourceList, as
@@ -126,6 +175,7 @@ func FuzzKRM(f *testing.F) {
 		if yaml.Unmarshal(data, &in) == nil && in.has("kept") && !rl.has("kept") {
 			t.Fatal("the input's item was dropped")
 		}
+		checkKRMParseBack(t, data, out.Bytes())
 	})
 }
 
