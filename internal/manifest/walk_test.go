@@ -187,8 +187,10 @@ type odd struct {
 	NotZero    zeroByPointer     `json:"notZero,omitzero"`
 	Any        any               `json:"any"`
 	Skipped    string            `json:"-"`
-	Dash       string            `json:"-,"`
-	Untagged   string
+	//lint:ignore SA5008 deliberate: the walker must read odd tags as encoding/json does
+	Dash     string `json:"-,"`
+	Untagged string
+	//lint:ignore SA5008 deliberate: an invalid name falls back to the field's
 	Bad        string `json:"bad\\name"`
 	Clash      *clash `json:"clash"`
 	unexported string
