@@ -329,7 +329,7 @@ var scheme = sync.OnceValue(func() *runtime.Scheme {
 // a misspelling that kubectl apply would drop or refuse.
 func checkObjects(before []*manifest.Tree, after []*yaml.RNode) error {
 	if len(after) != len(before) {
-		return fmt.Errorf("the patch changed the number of objects from %d to %d: a patch may not delete an object", len(before), len(after))
+		return fmt.Errorf("a patch may not delete an object, and this one deletes %s", missing(before, after))
 	}
 	for i, n := range after {
 		was := before[i]
@@ -354,6 +354,21 @@ func checkObjects(before []*manifest.Tree, after []*yaml.RNode) error {
 		}
 	}
 	return nil
+}
+
+// missing names the objects of before that after lacks, as kind/name.
+func missing(before []*manifest.Tree, after []*yaml.RNode) string {
+	kept := map[string]bool{}
+	for _, n := range after {
+		kept[n.GetKind()+"/"+n.GetName()] = true
+	}
+	var gone []string
+	for _, t := range before {
+		if id := t.Kind() + "/" + t.Name(); !kept[id] {
+			gone = append(gone, id)
+		}
+	}
+	return strings.Join(gone, ", ")
 }
 
 // objectList names objects as kind/name, for messages.
