@@ -30,7 +30,7 @@ var freeText = []func(m map[string]any, s string){
 	func(m map[string]any, s string) { specOf(m)["config"] = map[string]any{"init_connect": s} },
 	func(m map[string]any, s string) {
 		specOf(m)["patches"] = []any{map[string]any{"target": map[string]any{"kind": "Service"},
-			"patch": mustJSON(map[string]any{"metadata": map[string]any{"annotations": map[string]any{"note": s}}})}}
+			"patch": mustJSON(map[string]any{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "any", "annotations": map[string]any{"note": s}}})}}
 	},
 	func(m map[string]any, s string) {
 		specOf(m)["patches"] = []any{map[string]any{"target": map[string]any{"kind": "ConfigMap", "name": "db-config"},
