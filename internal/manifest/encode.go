@@ -32,19 +32,6 @@ func (b *Builder) Build(obj Object) (*Tree, error) {
 	return &Tree{Root: m}, nil
 }
 
-// BuildAll is the trees of objs, in their order.
-func (b *Builder) BuildAll(objs []Object) ([]*Tree, error) {
-	trees := make([]*Tree, len(objs))
-	for i, o := range objs {
-		t, err := b.Build(o)
-		if err != nil {
-			return nil, err
-		}
-		trees[i] = t
-	}
-	return trees, nil
-}
-
 // Separator goes between two YAML documents.
 const Separator = "---\n"
 

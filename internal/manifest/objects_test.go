@@ -52,9 +52,14 @@ func build(t *testing.T, o Object) *Tree {
 // buildAll is the trees of objs.
 func buildAll(t *testing.T, objs []Object) []*Tree {
 	t.Helper()
-	trees, err := NewBuilder().BuildAll(objs)
-	if err != nil {
-		t.Fatal(err)
+	b := NewBuilder()
+	trees := make([]*Tree, len(objs))
+	for i, o := range objs {
+		tree, err := b.Build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees[i] = tree
 	}
 	return trees
 }

@@ -17,12 +17,13 @@ func duplicates(docs []*spec.Document, trees [][]*manifest.Tree) []error {
 		doc  *spec.Document
 		tree *manifest.Tree
 	}
-	seen := map[string]owner{}
+	type id struct{ group, kind, namespace, name string }
+	seen := map[id]owner{}
 	var errs []error
 	for i, d := range docs {
 		var fes field.ErrorList
 		for _, t := range trees[i] {
-			key := t.GVK().Group + "/" + t.Kind() + "/" + t.Namespace() + "/" + t.Name()
+			key := id{t.GVK().Group, t.Kind(), t.Namespace(), t.Name()}
 			prev, dup := seen[key]
 			if !dup {
 				seen[key] = owner{d, t}
