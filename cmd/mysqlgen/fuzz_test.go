@@ -40,9 +40,22 @@ func typedFor(kind string) runtime.Object {
 	return nil
 }
 
-// addSeeds adds every example and every invalid case to the corpus, each
-// passed through wrap.
+// issueSeeds are the inputs issues 11 and 12 found wrong: a delete patch
+// without a target (a panic), two clusters rendering one object, and line
+// and paragraph separators in free text and patch values.
+var issueSeeds = []string{
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\nspec:\n  patches:\n  - patch: |\n      apiVersion: apps/v1\n      kind: StatefulSet\n      metadata: {name: db}\n      $patch: delete\n",
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: a\n---\napiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: a-read\n",
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\n  annotations:\n    note: \"x\\Lnamespace: evil\"\nspec:\n  podAnnotations:\n    note: \"a\\Pb\\Nc\"\n",
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\nspec:\n  patches:\n  - target: {kind: PodDisruptionBudget}\n    patch: '[{op: replace, path: /spec/selector, value: {}}]'\n  - target: {kind: ConfigMap, name: db-config}\n    patch: '[{\"op\": \"add\", \"path\": \"/data/x\", \"value\": \"a\\u2028b: c\"}]'\n",
+}
+
+// addSeeds adds every example, every invalid case and the issues' inputs
+// to the corpus, each passed through wrap.
 func addSeeds(f *testing.F, wrap func([]byte) []byte) {
+	for _, s := range issueSeeds {
+		f.Add(wrap([]byte(s)))
+	}
 	for _, pattern := range []string{"examples/*.yaml", "testdata/invalid/*.yaml"} {
 		files, _ := filepath.Glob(filepath.Join(repoRoot, pattern))
 		for _, file := range files {
