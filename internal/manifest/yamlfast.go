@@ -11,15 +11,17 @@ import (
 	yaml "go.yaml.in/yaml/v2"
 )
 
-// A fast writer for the maps Encode produces, in exactly the form
-// go.yaml.in/yaml/v2 writes them. yaml/v2 spends microseconds on every node;
+// A fast writer for the trees, in exactly the form go.yaml.in/yaml/v2
+// writes them. yaml/v2 spends microseconds on every node;
 // a cluster has a thousand, and a batch of specs a million. The decisions
 // that make its output what it is (the order of keys, how each string is
 // quoted or written as a block) are still yaml/v2's: asked once per distinct
 // key set and string, and remembered. Whatever this writer is not sure to
 // write as yaml/v2 would (a line yaml/v2 might fold, a long key, a float),
-// it declines, and Encode uses yaml/v2. Tests compare the two on every
-// example and on random documents.
+// it declines, and Documents uses yaml/v2. Tests compare the two on every
+// example and on random documents. One exception, on purpose: a string
+// holding a line break other than \n is written double-quoted and escaped
+// (see formOf), where yaml/v2's answer would depend on the column.
 
 // foldWidth is yaml/v2's line width: past it, a plain or quoted scalar may be
 // folded at a space.
@@ -28,7 +30,7 @@ const foldWidth = 80
 // maxSimpleKey: yaml/v2 writes longer keys in the "? " form.
 const maxSimpleKey = 100
 
-// writerCache remembers yaml/v2's answers for one goroutine: the Encode
+// writerCache remembers yaml/v2's answers for one goroutine: the writing
 // workers each keep their own, so that they share no lock.
 type writerCache struct {
 	scalars map[string]scalarForm // string -> how yaml/v2 writes it
