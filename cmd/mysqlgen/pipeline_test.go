@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 )
 
 const clusterHead = "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: "
@@ -43,6 +45,36 @@ func TestDuplicateObjectsAcrossFiles(t *testing.T) {
 		want := filepath.Join(dir, "b.yaml") + ":4: metadata.name: Duplicate value: \"a-read\": the cluster renders Service a-read, which cluster a in " + filepath.Join(dir, "a.yaml") + " renders too"
 		if r.code != 1 || r.stdout != "" || !strings.Contains(r.err, want) {
 			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want exit 1 and\n%s", args, r.code, len(r.stdout), r.err, want)
+		}
+	}
+}
+
+// Bug 2 (issue 11): a U+2028 or U+2029 in any free-text field reads back as
+// the trees in every format: YAML, JSON and KRM (checkUnicodeField), and
+// each file of a directory.
+func TestSeparatorsRoundTripInEveryFormat(t *testing.T) {
+	for _, sep := range []string{"\u2028", "\u2029", "x\u2028metadata:\n  namespace: evil", "a\u2029  b: c\n"} {
+		for field := range freeText {
+			checkUnicodeField(t, sep, field)
+			specYAML := []byte(mustJSON(unicodeSpec(sep, field)))
+			dir := t.TempDir() + "/"
+			r := run(t, string(specYAML), "render", "-f", "-", "-o", dir)
+			if r.code != 0 {
+				if field == 1 || field == 3 { // label values and my.cnf lines refuse line breaks
+					continue
+				}
+				t.Fatalf("field %d: exit %d: %s", field, r.code, r.err)
+			}
+			for _, tree := range trees(t, specYAML) {
+				name := strings.ToLower(tree.Kind()) + "-" + tree.Name() + ".yaml"
+				data, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := manifest.CheckYAML(data, []*manifest.Tree{tree}); err != nil {
+					t.Errorf("field %d: %s: %v", field, name, err)
+				}
+			}
 		}
 	}
 }
