@@ -110,7 +110,7 @@ func FuzzRender(f *testing.F) {
 // trees is what the pipeline makes of specs, as render -f - does.
 func trees(t *testing.T, specs []byte) []*manifest.Tree {
 	t.Helper()
-	_, trees, errs := pipeline.Run([]pipeline.Source{pipeline.Reader("<stdin>", bytes.NewReader(specs))}, output.OrderLegacy)
+	_, trees, errs := pipeline.Run([]pipeline.Source{pipeline.Reader("<stdin>", bytes.NewReader(specs))}, pipeline.Options{Order: output.OrderLegacy})
 	if len(errs) > 0 {
 		t.Fatalf("render succeeded, the pipeline did not: %v", errs)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/mysqlgen/mysqlgen/internal/manifest"
-	"github.com/mysqlgen/mysqlgen/internal/output"
 	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
@@ -36,12 +35,12 @@ func sources(s streams, files []string) ([]pipeline.Source, error) {
 // runPipeline loads, defaults, validates, renders, patches and orders the
 // specs named by -f. Every problem of every input is printed to stderr;
 // then the returned error says only how many there were.
-func runPipeline(s streams, files []string, order output.Order) ([]*spec.Document, []*manifest.Tree, error) {
+func runPipeline(s streams, files []string, opts pipeline.Options) ([]*spec.Document, []*manifest.Tree, error) {
 	srcs, err := sources(s, files)
 	if err != nil {
 		return nil, nil, err
 	}
-	docs, trees, errs := pipeline.Run(srcs, order)
+	docs, trees, errs := pipeline.Run(srcs, opts)
 	if err := report(s, errs); err != nil {
 		return nil, nil, err
 	}

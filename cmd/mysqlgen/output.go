@@ -9,6 +9,7 @@ import (
 
 	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 )
 
 // outputFlags are the -o and --order flags of render and diff.
@@ -45,6 +46,13 @@ func (f *outputFlags) parse() (destination, error) {
 	}
 	d.dir = f.output
 	return d, nil
+}
+
+// pipelineOptions asks the pipeline for the trees this destination takes:
+// YAML documents (a stream or a directory) are written as each cluster is
+// built.
+func (d destination) pipelineOptions() pipeline.Options {
+	return pipeline.Options{Order: d.order, YAML: d.dir != "" || d.format == output.FormatYAML}
 }
 
 func isDirPath(p string) bool {

@@ -45,7 +45,7 @@ func runRender(s streams, flags *renderFlags) error {
 	if err != nil {
 		return err
 	}
-	_, trees, err := runPipeline(s, flags.files, dest.order)
+	_, trees, err := runPipeline(s, flags.files, dest.pipelineOptions())
 	if err != nil {
 		return err
 	}

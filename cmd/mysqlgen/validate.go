@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 )
 
 type validateFlags struct {
@@ -25,7 +26,7 @@ and field path. It exits 0 when all are valid.`,
   mysqlgen validate -f clusters/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			docs, _, err := runPipeline(s, flags.files, output.OrderLegacy)
+			docs, _, err := runPipeline(s, flags.files, pipeline.Options{Order: output.OrderLegacy})
 			if err != nil {
 				return err
 			}

@@ -133,7 +133,7 @@ func renderConfig(cfg *yaml.RNode) ([]*manifest.Tree, framework.Results) {
 	if len(errs) > 0 {
 		return nil, toResults(errs, ref, file)
 	}
-	trees, errs := pipeline.Render(docs, output.OrderLegacy)
+	trees, errs := pipeline.Render(docs, pipeline.Options{Order: output.OrderLegacy})
 	if len(errs) > 0 {
 		return nil, toResults(errs, ref, file)
 	}

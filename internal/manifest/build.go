@@ -10,10 +10,23 @@ import (
 // goroutine; it is not safe for concurrent use.
 type Builder struct {
 	d *decoder
+	w *yamlWriter
 }
 
 // NewBuilder returns a Builder.
 func NewBuilder() *Builder { return &Builder{d: newDecoder()} }
+
+// Prewrite writes t's YAML document now, for Documents to use later: on
+// the worker that built t, while its tree is still in the CPU's caches (in
+// a batch, written after every tree is built, it no longer is).
+func (b *Builder) Prewrite(t *Tree) error {
+	if b.w == nil {
+		b.w = newYAMLWriter()
+	}
+	doc, err := b.w.document(t)
+	t.doc = doc
+	return err
+}
 
 // Build is the tree of a typed object, without its status.
 func (b *Builder) Build(obj Object) (*Tree, error) {

@@ -34,3 +34,31 @@ func TestEncodeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A prewritten document is the document Documents writes, and Set drops
+// it: a tree changed after Prewrite is written as changed.
+func TestPrewrite(t *testing.T) {
+	for _, objs := range matrix(t) {
+		b := NewBuilder()
+		for _, o := range objs {
+			tree := build(t, o)
+			want, err := YAML([]*Tree{tree})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Prewrite(tree); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := YAML([]*Tree{tree}); string(got) != string(want) {
+				t.Fatalf("%s: the prewritten document differs", tree.Name())
+			}
+			if err := tree.Set("changed", "metadata", "annotations", "x"); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := YAML([]*Tree{tree}); !strings.Contains(string(got), "x: changed") {
+				t.Fatalf("%s: Set after Prewrite is not written", tree.Name())
+			}
+		}
+		break
+	}
+}

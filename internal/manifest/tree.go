@@ -45,9 +45,10 @@ func (m Map) Get(k string) any {
 	return nil
 }
 
-// Tree is one object.
+// Tree is one object. Change Root only before Prewrite, or through Set.
 type Tree struct {
 	Root Map
+	doc  []byte // Root as a YAML document, when Prewrite wrote it
 }
 
 // str is the string at a path of keys, or "".
@@ -82,6 +83,7 @@ func (t *Tree) Set(v string, keys ...string) error {
 		return fmt.Errorf("setting %s: %w", strings.Join(keys, "."), err)
 	}
 	t.Root = m
+	t.doc = nil
 	return nil
 }
 

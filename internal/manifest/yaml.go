@@ -83,6 +83,9 @@ func newYAMLWriter() *yamlWriter {
 const arenaSize = 64 << 10
 
 func (w *yamlWriter) document(t *Tree) ([]byte, error) {
+	if t.doc != nil {
+		return t.doc, nil
+	}
 	if w.yaml.write(t.Root) {
 		return w.keep(w.yaml.buf.Bytes()), nil
 	}

@@ -39,14 +39,22 @@ func Reader(name string, r io.Reader) Source {
 	return Source{Name: name, Open: func() (io.ReadCloser, error) { return io.NopCloser(r), nil }}
 }
 
+// Options say how the trees come out.
+type Options struct {
+	Order output.Order // document order within each cluster
+	// YAML writes each tree's YAML document on the worker that built it,
+	// for a caller that will write YAML (a stream or a directory).
+	YAML bool
+}
+
 // Run loads the specs of every source (the default spec when there are
 // none), then renders them: Load, then Render.
-func Run(sources []Source, order output.Order) ([]*spec.Document, []*manifest.Tree, []error) {
+func Run(sources []Source, opts Options) ([]*spec.Document, []*manifest.Tree, []error) {
 	docs, errs := Load(sources)
 	if len(errs) > 0 {
 		return nil, nil, errs
 	}
-	trees, errs := Render(docs, order)
+	trees, errs := Render(docs, opts)
 	if len(errs) > 0 {
 		return nil, nil, errs
 	}
@@ -123,16 +131,22 @@ func validateAll(docs []*spec.Document) ([]*spec.Document, []error) {
 // trees; clusters follow one another in their order. Two objects of one
 // kind, namespace and name anywhere in the batch are an error naming both
 // clusters: one would overwrite the other on apply.
-func Render(docs []*spec.Document, order output.Order) ([]*manifest.Tree, []error) {
+func Render(docs []*spec.Document, opts Options) ([]*manifest.Tree, []error) {
 	trees := make([][]*manifest.Tree, len(docs))
 	buildErrs := make([]error, len(docs))
 	parallel.For(len(docs), parallelMin, manifest.NewBuilder, func(b *manifest.Builder, i int) {
-		trees[i], buildErrs[i] = build(b, docs[i].Cluster)
+		if trees[i], buildErrs[i] = build(b, docs[i].Cluster); buildErrs[i] == nil && len(docs[i].Cluster.Spec.Patches) == 0 {
+			trees[i], buildErrs[i] = finish(b, trees[i], opts)
+		}
 	})
 	var errs []error
+	serial := manifest.NewBuilder()
 	for i, d := range docs {
 		if buildErrs[i] != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", d.Source, buildErrs[i]))
+			continue
+		}
+		if len(d.Cluster.Spec.Patches) == 0 {
 			continue
 		}
 		// Patches run one cluster at a time: kustomize's filters keep
@@ -142,7 +156,10 @@ func Render(docs []*spec.Document, order output.Order) ([]*manifest.Tree, []erro
 			errs = append(errs, err)
 			continue
 		}
-		trees[i] = output.Sort(trees[i], order)
+		var err error
+		if trees[i], err = finish(serial, trees[i], opts); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.Source, err))
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -170,13 +187,24 @@ func build(b *manifest.Builder, c *spec.MySQLCluster) ([]*manifest.Tree, error) 
 	return trees, nil
 }
 
+// finish orders a cluster's trees and, when asked, writes their YAML.
+func finish(b *manifest.Builder, trees []*manifest.Tree, opts Options) ([]*manifest.Tree, error) {
+	trees = output.Sort(trees, opts.Order)
+	if opts.YAML {
+		for _, t := range trees {
+			if err := b.Prewrite(t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return trees, nil
+}
+
 // applyPatches applies a cluster's patches and digests its ConfigMaps
 // again, as patched.
 func applyPatches(d *spec.Document, trees *[]*manifest.Tree) error {
+	// Without patches the digest render computed is of what is written.
 	patches := d.Cluster.Spec.Patches
-	if len(patches) == 0 {
-		return nil // the digest render computed is of what is written
-	}
 	patched, errs := patch.Apply(*trees, patches, field.NewPath("spec", "patches"))
 	if err := d.Annotate(errs); err != nil {
 		return err

@@ -15,7 +15,7 @@ func run(t *testing.T, specs ...string) ([]*manifest.Tree, []error) {
 	for i, s := range specs {
 		srcs = append(srcs, Reader("spec"+string(rune('0'+i))+".yaml", strings.NewReader(s)))
 	}
-	_, trees, errs := Run(srcs, output.OrderLegacy)
+	_, trees, errs := Run(srcs, Options{Order: output.OrderLegacy})
 	return trees, errs
 }
 
