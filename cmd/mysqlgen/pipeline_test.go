@@ -78,3 +78,16 @@ func TestSeparatorsRoundTripInEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 item 7 for secret: two clusters naming one Secret get one, not
+// two whose second would replace the first's passwords on apply.
+func TestSecretSharedByClustersIsPrintedOnce(t *testing.T) {
+	shared := "\nspec:\n  credentials:\n    secretName: shared\n"
+	r := run(t, clusterHead+"a"+shared+"---\n"+clusterHead+"b"+shared+"---\n"+clusterHead+"c\n", "secret", "-f", "-")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	if n := strings.Count(r.stdout, "kind: Secret"); n != 2 || strings.Count(r.stdout, "name: shared\n") != 1 {
+		t.Errorf("%d Secrets, want 2 (shared once, and c's own):\n%s", n, r.stdout)
+	}
+}

@@ -44,7 +44,15 @@ with kubectl create secret generic instead (see mysqlgen init).`,
 			}
 			b := manifest.NewBuilder()
 			var trees []*manifest.Tree
+			printed := map[string]bool{}
 			for _, d := range docs {
+				// Clusters that name one Secret share it: a second Secret
+				// of that name would replace the first's passwords on apply.
+				key := d.Cluster.Metadata.Namespace + "/" + d.Cluster.Spec.Credentials.SecretName
+				if printed[key] {
+					continue
+				}
+				printed[key] = true
 				secret, err := makeSecret(d.Cluster)
 				if err != nil {
 					return err
