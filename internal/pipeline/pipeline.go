@@ -135,9 +135,7 @@ func Render(docs []*spec.Document, opts Options) ([]*manifest.Tree, []error) {
 	trees := make([][]*manifest.Tree, len(docs))
 	buildErrs := make([]error, len(docs))
 	parallel.For(len(docs), parallelMin, manifest.NewBuilder, func(b *manifest.Builder, i int) {
-		if trees[i], buildErrs[i] = build(b, docs[i].Cluster); buildErrs[i] == nil && len(docs[i].Cluster.Spec.Patches) == 0 {
-			trees[i], buildErrs[i] = finish(b, trees[i], opts)
-		}
+		trees[i], buildErrs[i] = build(b, docs[i].Cluster, opts)
 	})
 	var errs []error
 	serial := manifest.NewBuilder()
@@ -174,7 +172,9 @@ func Render(docs []*spec.Document, opts Options) ([]*manifest.Tree, []error) {
 	return all, nil
 }
 
-func build(b *manifest.Builder, c *spec.MySQLCluster) ([]*manifest.Tree, error) {
+// build renders a cluster into trees, and finishes them unless patches
+// are still to come.
+func build(b *manifest.Builder, c *spec.MySQLCluster, opts Options) ([]*manifest.Tree, error) {
 	objs := render.Objects(c)
 	trees := make([]*manifest.Tree, len(objs))
 	for i, o := range objs {
@@ -184,7 +184,10 @@ func build(b *manifest.Builder, c *spec.MySQLCluster) ([]*manifest.Tree, error) 
 		}
 		trees[i] = t
 	}
-	return trees, nil
+	if len(c.Spec.Patches) > 0 {
+		return trees, nil
+	}
+	return finish(b, trees, opts)
 }
 
 // finish orders a cluster's trees and, when asked, writes their YAML.
