@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 )
 
 type diffFlags struct {
@@ -54,11 +55,7 @@ func runDiff(s streams, flags *diffFlags, target string) error {
 	if isDir && flags.out.output != string(output.FormatYAML) {
 		return fmt.Errorf("-o %s: %s is a directory, which render writes as YAML files", flags.out.output, target)
 	}
-	docs, err := loadClusters(s, flags.files)
-	if err != nil {
-		return err
-	}
-	objs, err := renderClusters(s, docs, dest.order)
+	_, objs, err := runPipeline(s, flags.files, pipeline.Options{Order: dest.order, YAML: isDir || dest.format == output.FormatYAML})
 	if err != nil {
 		return err
 	}

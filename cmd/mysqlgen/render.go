@@ -45,13 +45,9 @@ func runRender(s streams, flags *renderFlags) error {
 	if err != nil {
 		return err
 	}
-	docs, err := loadClusters(s, flags.files)
+	_, trees, err := runPipeline(s, flags.files, dest.pipelineOptions())
 	if err != nil {
 		return err
 	}
-	objs, err := renderClusters(s, docs, dest.order)
-	if err != nil {
-		return err
-	}
-	return writeOutput(s, objs, dest)
+	return writeOutput(s, trees, dest)
 }

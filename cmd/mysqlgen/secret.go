@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
@@ -42,15 +42,28 @@ with kubectl create secret generic instead (see mysqlgen init).`,
 			if err != nil {
 				return err
 			}
-			var objs []render.Object
+			b := manifest.NewBuilder()
+			var trees []*manifest.Tree
+			printed := map[string]bool{}
 			for _, d := range docs {
+				// Clusters that name one Secret share it: a second Secret
+				// of that name would replace the first's passwords on apply.
+				key := d.Cluster.Metadata.Namespace + "/" + d.Cluster.Spec.Credentials.SecretName
+				if printed[key] {
+					continue
+				}
+				printed[key] = true
 				secret, err := makeSecret(d.Cluster)
 				if err != nil {
 					return err
 				}
-				objs = append(objs, secret)
+				t, err := b.Build(secret)
+				if err != nil {
+					return err
+				}
+				trees = append(trees, t)
 			}
-			out, err := render.Encode(objs)
+			out, err := manifest.YAML(trees)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 )
 
 type validateFlags struct {
@@ -15,13 +18,15 @@ func newValidateCommand(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [-f spec.yaml]...",
 		Short: "Check specs without rendering them",
-		Long: `Validate loads, defaults and validates each spec, as render does, and prints
-every problem with its file, line and field path. It exits 0 when all are valid.`,
+		Long: `Validate runs each spec through everything render does (load, defaults,
+validation, patches, the check that no two clusters render the same object)
+without printing the manifests, and prints every problem with its file, line
+and field path. It exits 0 when all are valid.`,
 		Example: `  mysqlgen validate -f cluster.yaml
   mysqlgen validate -f clusters/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			docs, err := loadClusters(s, flags.files)
+			docs, _, err := runPipeline(s, flags.files, pipeline.Options{Order: output.OrderLegacy})
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 )
 
 // Header starts every file mysqlgen writes into a directory. It marks the
@@ -34,23 +34,23 @@ var fileNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*$`)
 // lower case, and a kustomization.yaml listing them in the objects' order.
 // Two objects with the same kind and name (in different namespaces) cannot
 // share a directory.
-func Files(objs []render.Object) ([]File, error) {
+func Files(objs []*manifest.Tree) ([]File, error) {
 	files := make([]File, 0, len(objs)+1)
-	owner := map[string]render.Object{}
+	owner := map[string]*manifest.Tree{}
 	var list strings.Builder
 	list.WriteString(Header)
 	list.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
 	for _, o := range objs {
-		name := strings.ToLower(gvk(o).Kind) + "-" + o.GetName() + ".yaml"
+		name := strings.ToLower(gvk(o).Kind) + "-" + o.Name() + ".yaml"
 		if !fileNameRE.MatchString(name) || name == KustomizationFile {
-			return nil, fmt.Errorf("%s %q cannot be written to a file of its own: its name is not a Kubernetes object name", gvk(o).Kind, o.GetName())
+			return nil, fmt.Errorf("%s %q cannot be written to a file of its own: its name is not a Kubernetes object name", gvk(o).Kind, o.Name())
 		}
 		if prev, dup := owner[name]; dup {
 			return nil, fmt.Errorf("%s %s in namespace %q and in namespace %q would both be written to %s: render the clusters of each namespace into a directory of their own",
-				gvk(o).Kind, o.GetName(), prev.GetNamespace(), o.GetNamespace(), name)
+				gvk(o).Kind, o.Name(), prev.Namespace(), o.Namespace(), name)
 		}
 		owner[name] = o
-		data, err := render.Encode([]render.Object{o})
+		data, err := manifest.YAML([]*manifest.Tree{o})
 		if err != nil {
 			return nil, err
 		}

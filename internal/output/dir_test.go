@@ -10,14 +10,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 )
 
-func twoObjects() []render.Object {
-	return []render.Object{
+func twoObjects() []*manifest.Tree {
+	return trees(
 		configMap("mysql-config", map[string]string{"my.cnf": "[mysqld]\n"}),
 		obj("apps/v1", "StatefulSet", "db", "mysql"),
-	}
+	)
 }
 
 // readTree reads every file under dir, by relative path.
@@ -64,11 +64,11 @@ resources:
 }
 
 func TestFilesRefusesCollisions(t *testing.T) {
-	_, err := Files([]render.Object{obj("v1", "Service", "a", "mysql"), obj("v1", "Service", "b", "mysql")})
+	_, err := Files(trees(obj("v1", "Service", "a", "mysql"), obj("v1", "Service", "b", "mysql")))
 	if err == nil || !strings.Contains(err.Error(), `Service mysql in namespace "a" and in namespace "b" would both be written to service-mysql.yaml`) {
 		t.Errorf("err = %v", err)
 	}
-	_, err = Files([]render.Object{obj("v1", "Service", "a", "../evil")})
+	_, err = Files(trees(obj("v1", "Service", "a", "../evil")))
 	if err == nil || !strings.Contains(err.Error(), "cannot be written to a file of its own") {
 		t.Errorf("err = %v", err)
 	}
@@ -238,7 +238,7 @@ func TestDiffDir(t *testing.T) {
 	if from, to := DiffNames("/abs/x.yaml"); from != "/abs/x.yaml" || to != "/abs/x.yaml" {
 		t.Errorf("DiffNames of an absolute path = %s, %s", from, to)
 	}
-	changed, _ := Files([]render.Object{configMap("mysql-config", map[string]string{"my.cnf": "[mysqld]\nx=1\n"})})
+	changed, _ := Files(trees(configMap("mysql-config", map[string]string{"my.cnf": "[mysqld]\nx=1\n"})))
 	got, err := DiffDir(dir, changed)
 	if err != nil {
 		t.Fatal(err)

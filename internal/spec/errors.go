@@ -27,20 +27,11 @@ type Problem struct {
 type Error struct {
 	Source   string
 	Problems []Problem
-	// Errs holds the field error of each problem, in the same order.
-	//
-	// Deprecated: use Problems, which carries each error's line; kept until
-	// every caller has moved.
-	Errs field.ErrorList
 }
 
-// newError makes an Error of problems, keeping Errs in step.
+// newError makes an Error of problems.
 func newError(source string, problems []Problem) *Error {
-	e := &Error{Source: source, Problems: problems, Errs: make(field.ErrorList, len(problems))}
-	for i, p := range problems {
-		e.Errs[i] = p.Err
-	}
-	return e
+	return &Error{Source: source, Problems: problems}
 }
 
 // Error prints one problem a line, "source:line: field: message", the first
