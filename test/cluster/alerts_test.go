@@ -4,9 +4,11 @@ package cluster
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -125,4 +127,95 @@ func runPromtool(t *testing.T, promtool string, args ...string) {
 		t.Fatalf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	t.Logf("check promtool %s: %s", strings.Join(args[:2], " "), strings.TrimSpace(string(out)))
+}
+
+// matcherRE finds the label matchers of a PromQL expression: name, operator, value.
+var matcherRE = regexp.MustCompile(`([a-z_]+)(=~|=)"([^"]*)"`)
+
+// CheckPrometheusRules checks, on the applied cluster, that the rules' label matchers name what
+// the scrapes will carry: job is the Service the ServiceMonitor selects (its name becomes the
+// job), namespace the cluster's, pod=~ matches every pod of the StatefulSet (and nothing of a
+// "<name>-x" neighbour), statefulset its name, container one of its init containers.
+func (d *Deployment) CheckPrometheusRules(t *testing.T) {
+	t.Helper()
+	rule := findObject(d.Objs, "PrometheusRule", "")
+	if rule == nil {
+		return
+	}
+	var pr struct {
+		Spec struct {
+			Groups []struct {
+				Rules []struct {
+					Alert string `json:"alert"`
+					Expr  string `json:"expr"`
+				} `json:"rules"`
+			} `json:"groups"`
+		} `json:"spec"`
+	}
+	must(t, rule.Into(&pr))
+	job := d.monitoredService(t)
+	var inits []string
+	for _, c := range d.STS.Spec.Template.Spec.InitContainers {
+		inits = append(inits, c.Name)
+	}
+	pods := d.Pods(t)
+	checked := 0
+	for _, g := range pr.Spec.Groups {
+		for _, r := range g.Rules {
+			for _, m := range matcherRE.FindAllStringSubmatch(r.Expr, -1) {
+				checked++
+				if err := d.checkMatcher(m[1], m[2], m[3], job, inits, pods); err != nil {
+					t.Errorf("PrometheusRule %s, alert %s: %s in %s", rule.Name(), r.Alert, err, r.Expr)
+				}
+			}
+		}
+	}
+	t.Logf("check PrometheusRule %s: OK (%d matchers; job %s, %d pods)", rule.Name(), checked, job, len(pods))
+}
+
+func (d *Deployment) checkMatcher(label, op, value, job string, inits []string, pods map[string]Pod) error {
+	switch {
+	case label == "job" && value != job:
+		return fmt.Errorf("job %q is not the Service the ServiceMonitor selects (%s)", value, job)
+	case label == "namespace" && value != d.NS:
+		return fmt.Errorf("namespace %q is not the cluster's %s", value, d.NS)
+	case label == "statefulset" && value != d.Name:
+		return fmt.Errorf("statefulset %q is not %s", value, d.Name)
+	case label == "container" && !contains(inits, value):
+		return fmt.Errorf("container %q is not an init container (%v)", value, inits)
+	case label == "pod" && op == "=~":
+		re := regexp.MustCompile("^(?:" + value + ")$")
+		for name := range pods {
+			if !re.MatchString(name) {
+				return fmt.Errorf("pod %s does not match %q", name, value)
+			}
+		}
+		if re.MatchString(d.Name + "-x-0") {
+			return fmt.Errorf("pod=~%q also matches another StatefulSet's pod %s-x-0", value, d.Name)
+		}
+	}
+	return nil
+}
+
+// monitoredService is the name of the one Service the ServiceMonitor selects.
+func (d *Deployment) monitoredService(t *testing.T) string {
+	t.Helper()
+	sm := findObject(d.Objs, "ServiceMonitor", "")
+	if sm == nil {
+		t.Fatal("a PrometheusRule without a ServiceMonitor: nothing gives the exporter's series their job")
+	}
+	var spec struct {
+		Spec struct {
+			Selector LabelSelector `json:"selector"`
+		} `json:"spec"`
+	}
+	must(t, sm.Into(&spec))
+	var svcs List[struct {
+		Metadata Meta `json:"metadata"`
+	}]
+	must(t, d.getJSON(&svcs, "get", "services", "-l", spec.Spec.Selector.String()))
+	if len(svcs.Items) != 1 {
+		t.Fatalf("ServiceMonitor %s selects %d Services, want 1", sm.Name(), len(svcs.Items))
+	}
+	return svcs.Items[0].Metadata.Name
 }
