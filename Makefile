@@ -28,7 +28,7 @@ golden: ## regenerate the golden files (then read the diff)
 	$(GO) test ./... -update
 
 verify: golden ## regenerate the golden files and fail if they changed
-	git diff --exit-code -- testdata/golden
+	git diff --exit-code -- testdata/golden internal/spec/schema.json
 
 FUZZTIME ?= 20s
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/mysqlgen/mysqlgen/internal/parallel"
 	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/parallel"
 	"github.com/mysqlgen/mysqlgen/internal/patch"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
@@ -100,7 +100,7 @@ func writeOutput(s streams, objs []render.Object, d destination) error {
 		if err != nil {
 			return err
 		}
-		if err := output.WriteDir(d.dir, files); err != nil {
+		if err := output.WriteDirWarn(d.dir, files, s.err); err != nil {
 			return fmt.Errorf("writing %s: %w", d.dir, err)
 		}
 		return nil

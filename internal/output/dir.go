@@ -1,11 +1,10 @@
 package output
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -63,35 +62,30 @@ func Files(objs []render.Object) ([]File, error) {
 
 // ReadDir reads the files of a directory mysqlgen rendered, by name; a
 // directory that does not exist reads as empty. Anything in it that mysqlgen
-// did not write is an error, since a render would refuse to replace it.
+// did not write is an error, since a render would refuse to replace it. It
+// reads only the header of each file until every file is known to be
+// mysqlgen's, and no more than MaxFileBytes of any.
 func ReadDir(dir string) (map[string][]byte, error) {
-	entries, err := os.ReadDir(dir)
+	s, err := scanDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{}
-	var foreign []string
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if !e.Type().IsRegular() {
-			foreign = append(foreign, e.Name())
-			continue
-		}
-		data, err := os.ReadFile(p)
+	if err := s.err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(s.files))
+	for name := range s.files {
+		data, err := readBounded(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(string(data), Header) {
-			foreign = append(foreign, e.Name())
-			continue
+		if !bytes.HasPrefix(data, []byte(Header)) {
+			return nil, foreignError(dir, []string{name})
 		}
-		out[e.Name()] = data
-	}
-	if len(foreign) > 0 {
-		return nil, foreignError(dir, foreign)
+		out[name] = data
 	}
 	return out, nil
 }
@@ -105,90 +99,4 @@ func foreignError(dir string, names []string) error {
 	}
 	return fmt.Errorf("%s holds %s, which mysqlgen did not write (its files start with %q); mysqlgen replaces the whole directory, so give it a directory of its own",
 		dir, list, strings.TrimSuffix(Header, "\n"))
-}
-
-// WriteDir makes dir hold exactly files. It writes them into a new directory
-// beside dir and then puts that in dir's place (on Linux in one atomic
-// exchange), so that dir is never seen half-written, and files of an earlier
-// render that are no longer rendered are gone. It refuses to replace a
-// directory holding anything mysqlgen did not write, and leaves it untouched
-// on any error.
-func WriteDir(dir string, files []File) (err error) {
-	dir = filepath.Clean(dir)
-	target := dir
-	if resolved, err := filepath.EvalSymlinks(dir); err == nil {
-		target = resolved // replace what the link points to, not the link
-	}
-	info, statErr := os.Stat(target)
-	exists := statErr == nil
-	switch {
-	case exists && !info.IsDir():
-		return fmt.Errorf("%s exists and is not a directory", dir)
-	case statErr != nil && !errors.Is(statErr, fs.ErrNotExist):
-		return statErr
-	}
-	if exists {
-		if _, err := ReadDir(target); err != nil {
-			return err
-		}
-	}
-	parent := filepath.Dir(target)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(target)+".mysqlgen-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		// After the exchange tmp holds the old files; on failure, the new.
-		if rmErr := os.RemoveAll(tmp); rmErr != nil && err == nil {
-			err = rmErr
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	for _, f := range files {
-		if err := writeFileSynced(filepath.Join(tmp, f.Name), f.Data); err != nil {
-			return err
-		}
-	}
-	if err := syncDir(tmp); err != nil {
-		return err
-	}
-	if !exists {
-		return os.Rename(tmp, target)
-	}
-	return exchange(tmp, target)
-}
-
-func writeFileSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	if _, err := w.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -185,8 +185,8 @@ func TestExchangeByRenames(t *testing.T) {
 	os.Mkdir(b, 0o755)
 	os.WriteFile(filepath.Join(a, "new"), nil, 0o644)
 	os.WriteFile(filepath.Join(b, "old"), nil, 0o644)
-	if err := exchangeByRenames(a, b); err != nil {
-		t.Fatal(err)
+	if oldAt, err := exchangeByRenames(a, b); err != nil || oldAt != a {
+		t.Fatalf("old b at %q: %v", oldAt, err)
 	}
 	if _, err := os.Stat(filepath.Join(b, "new")); err != nil {
 		t.Error("b does not hold the new files")

@@ -35,6 +35,10 @@ func matrix(t *testing.T) map[string]*spec.MySQLCluster {
 					Config:      map[string]string{"max_connections": "10", "skip-name-resolve": "OFF"},
 				},
 			}
+			if !gtid && (r.Dialect == spec.DialectMySQL80 || r.Dialect == spec.DialectMySQL84) {
+				// Binlog positions clone only with one applier thread.
+				c.Spec.Config["replica_parallel_workers"] = "1"
+			}
 			spec.SetDefaults(c)
 			if errs := spec.Validate(c); len(errs) > 0 {
 				t.Fatalf("%s %s: %v", r.Flavor, r.Version, errs)

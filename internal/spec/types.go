@@ -49,8 +49,8 @@ type ClusterSpec struct {
 	// Flavor is mysql (default) or mariadb.
 	Flavor string `json:"flavor,omitempty"`
 	// Version is the server's major.minor: 5.7, 8.0 or 8.4 (default) for
-	// mysql; 10.11 (default) or 11.4 for mariadb. It picks the default images
-	// and the replication SQL dialect.
+	// mysql; 10.11 or 11.4 (default) for mariadb. It picks the default images
+	// and the replication SQL dialect. Quote it: YAML reads 8.0 as the number 8.
 	Version string `json:"version,omitempty"`
 	// Image overrides the server image.
 	Image string `json:"image,omitempty"`
