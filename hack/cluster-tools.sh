@@ -28,6 +28,9 @@ BIN=${BIN:-$ROOT/bin}
 TOOLS=$ROOT/tools
 K8S_VERSION=v1.34.4
 mkdir -p "$BIN"
+# bin/kwok-stage holds Go files of kwok's module (embed.go, stage_test.go): a go.mod of its own
+# keeps `go test ./...` and `go vet ./...` at the repository root out of bin/.
+printf 'module bin.invalid\n' > "$BIN/go.mod"
 trap 'rm -rf "$BIN"/.build.* "$BIN/.crds-all"' EXIT
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
