@@ -36,6 +36,8 @@ func typedFor(kind string) runtime.Object {
 		return &networkingv1.NetworkPolicy{}
 	case "ServiceMonitor":
 		return &render.ServiceMonitor{}
+	case "PrometheusRule":
+		return &render.PrometheusRule{}
 	}
 	return nil
 }
@@ -94,10 +96,10 @@ func FuzzRender(f *testing.F) {
 			if obj == nil {
 				t.Fatalf("document %d has an unexpected kind %q", i, meta.Kind)
 			}
-			// Patches may add fields to the ServiceMonitor that its CRD has
+			// Patches may add fields to the custom resources that their CRDs have
 			// and mysqlgen's partial type lacks: strict for core kinds only.
 			decode := yaml.UnmarshalStrict
-			if meta.Kind == "ServiceMonitor" {
+			if meta.Kind == "ServiceMonitor" || meta.Kind == "PrometheusRule" {
 				decode = func(y []byte, o any, _ ...yaml.JSONOpt) error { return yaml.Unmarshal(y, o) }
 			}
 			if err := decode([]byte(doc), obj); err != nil {

@@ -50,6 +50,7 @@ func Objects(c *spec.MySQLCluster) []Object {
 		makePodDisruptionBudget(cl),
 		makeNetworkPolicy(cl),
 		makeServiceMonitor(cl),
+		makePrometheusRule(cl),
 	} {
 		// A typed nil pointer in an interface is not nil: ask reflection.
 		if !reflect.ValueOf(o).IsNil() {

@@ -67,11 +67,13 @@ var schemaRefinements = map[string]func(*Schema){
 	"spec.podDisruptionBudget.maxUnavailable":  func(s *Schema) { s.Minimum, s.Default = ptr(int64(1)), DefaultMaxUnavailable },
 	"spec.networkPolicy.from[]":                networkPolicyPeer,
 	"spec.networkPolicy.metricsFrom[]":         networkPolicyPeer,
-	"spec.metrics":                             serviceMonitorNeedsMetrics,
+	"spec.metrics":                             func(s *Schema) { serviceMonitorNeedsMetrics(s); prometheusRuleNeedsServiceMonitor(s) },
 	"spec.metrics.serviceMonitor.interval":     func(s *Schema) { s.Pattern, s.Default = promDurationRE.String(), DefaultScrapeInterval },
 	"spec.metrics.serviceMonitor.labels":       labelMap,
-	"spec.config":                              configKeys,
-	"spec.config[]":                            configValue,
+	"spec.metrics.prometheusRule.labels":       labelMap,
+	"spec.metrics.prometheusRule.alertLabels":  alertLabels,
+	"spec.config":   configKeys,
+	"spec.config[]": configValue,
 	"spec.replication.maxLagSeconds": func(s *Schema) {
 		s.Minimum, s.Maximum, s.Default = ptr(int64(1)), ptr(int64(MaxLagLimit)), DefaultMaxLagSeconds
 	},
@@ -167,6 +169,28 @@ func serviceMonitorNeedsMetrics(s *Schema) {
 			Required: []string{"serviceMonitor"}},
 		Then: &Schema{Properties: map[string]*Schema{"enabled": {Const: true}}, Required: []string{"enabled"}},
 	})
+}
+
+// prometheusRuleNeedsServiceMonitor: the alerts select the series by the
+// job the ServiceMonitor gives them (validatePrometheusRule).
+func prometheusRuleNeedsServiceMonitor(s *Schema) {
+	enabled := func() *Schema {
+		return &Schema{Properties: map[string]*Schema{"enabled": {Const: true}}, Required: []string{"enabled"}}
+	}
+	then := enabled()
+	then.Properties["serviceMonitor"] = enabled()
+	then.Required = append(then.Required, "serviceMonitor")
+	s.AllOf = append(s.AllOf, &Schema{
+		If:   &Schema{Properties: map[string]*Schema{"prometheusRule": enabled()}, Required: []string{"prometheusRule"}},
+		Then: then,
+	})
+}
+
+// alertLabels: Prometheus label names, not severity (mysqlgen's) nor
+// __-prefixed (Prometheus'), with values that are not empty.
+func alertLabels(s *Schema) {
+	s.PropertyNames = &Schema{Pattern: promLabelNameRE.String(), Not: &Schema{Pattern: "^(__|" + AlertSeverityLabel + "$)"}}
+	s.AdditionalProperties = &Schema{Type: scalarText, MinLength: ptr(int64(1))}
 }
 
 // configKeys: option names as validateConfig takes them, never a managed

@@ -162,6 +162,9 @@ type Metrics struct {
 	Resources Resources `json:"resources,omitempty"`
 	// ServiceMonitor renders a Prometheus Operator ServiceMonitor.
 	ServiceMonitor ServiceMonitor `json:"serviceMonitor,omitempty"`
+	// PrometheusRule renders a Prometheus Operator PrometheusRule with the
+	// alerts of this topology.
+	PrometheusRule PrometheusRule `json:"prometheusRule,omitempty"`
 }
 
 // ServiceMonitor configures the monitoring.coreos.com/v1 ServiceMonitor.
@@ -172,6 +175,19 @@ type ServiceMonitor struct {
 	Interval string `json:"interval,omitempty"`
 	// Labels added to the ServiceMonitor, for a Prometheus serviceMonitorSelector.
 	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// PrometheusRule configures the monitoring.coreos.com/v1 PrometheusRule.
+type PrometheusRule struct {
+	// Enabled renders it; needs metrics.serviceMonitor.enabled, since the
+	// alerts select the series by the job its ServiceMonitor gives them
+	// (<name>-metrics). The pod alerts read kube-state-metrics.
+	Enabled bool `json:"enabled,omitempty"`
+	// Labels added to the PrometheusRule, for a Prometheus ruleSelector.
+	Labels map[string]string `json:"labels,omitempty"`
+	// AlertLabels are added to every alert, for Alertmanager routing
+	// (team: payments). severity is mysqlgen's.
+	AlertLabels map[string]string `json:"alertLabels,omitempty"`
 }
 
 // Resources are a container's requests and limits, as Kubernetes quantities

@@ -120,6 +120,39 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
 	}
 	errs = append(errs, validatePatches(s.Patches, p.Child("patches"))...)
+	errs = append(errs, validatePrometheusRule(&s.Metrics, p.Child("metrics", "prometheusRule"))...)
+	return errs
+}
+
+// AlertSeverityLabel is the label every rendered alert sets itself.
+const AlertSeverityLabel = "severity"
+
+// promLabelNameRE is a Prometheus label name as every Prometheus version
+// accepts it (3.x also takes UTF-8 names, but only quoted in PromQL).
+var promLabelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+func validatePrometheusRule(m *Metrics, p *field.Path) field.ErrorList {
+	r := &m.PrometheusRule
+	if !r.Enabled {
+		return nil
+	}
+	var errs field.ErrorList
+	if !m.Enabled || !m.ServiceMonitor.Enabled {
+		errs = append(errs, field.Invalid(p.Child("enabled"), true,
+			"needs metrics.enabled and metrics.serviceMonitor.enabled: the alerts select the exporter's series by the job its ServiceMonitor gives them"))
+	}
+	errs = append(errs, metav1validation.ValidateLabels(r.Labels, p.Child("labels"))...)
+	for _, k := range sortedKeys(r.AlertLabels) {
+		kp := p.Child("alertLabels").Key(k)
+		switch {
+		case !promLabelNameRE.MatchString(k) || strings.HasPrefix(k, "__"):
+			errs = append(errs, field.Invalid(kp, k, "must be a Prometheus label name: letters, digits and '_', not starting with a digit or '__'"))
+		case k == AlertSeverityLabel:
+			errs = append(errs, field.Forbidden(kp, "mysqlgen sets each alert's severity"))
+		case r.AlertLabels[k] == "":
+			errs = append(errs, field.Required(kp, "an empty value would drop the label"))
+		}
+	}
 	return errs
 }
 
