@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/mysqlgen/mysqlgen/internal/output"
 )
 
 // readmeBlock is a fenced block of README.md marked, on the line before its
@@ -182,8 +184,8 @@ func checkYAMLBlock(t *testing.T, work string, b readmeBlock) {
 		if p == "" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(work, p, "kustomization.yaml")); err != nil {
-			t.Errorf("%s points at %s, which holds no rendered kustomization.yaml", obj.Kind, p)
+		if _, err := os.Stat(filepath.Join(work, p, output.KustomizationFile)); err != nil {
+			t.Errorf("%s points at %s, which holds no rendered Kustomization file", obj.Kind, p)
 		}
 		return
 	}

@@ -219,17 +219,21 @@ func TestDiffFile(t *testing.T) {
 	}
 }
 
+// diff exits 2 on any error, so that CI tells a stale output (1) from a
+// broken step, as with diff(1) and kubectl diff.
 func TestDiffUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"diff"},
-		{"diff", "a", "b"},
+		{"diff", "--nope", dir},
+		{"diff", "missing.yaml", dir},
+		{"diff", "-n", "Not_A_Namespace", dir},
 		{"diff", "-o", "json", dir},
 		{"diff", "-o", dir + "/", dir},
 		{"diff", "-f", filepath.Join(repoRoot, "testdata", "invalid", "replicas-zero.yaml"), dir},
 	} {
-		if r := run(t, "", args...); r.code != 1 || r.stdout != "" || r.err == "" {
-			t.Errorf("%v = %+v: want exit 1, an error, no stdout", args, r)
+		if r := run(t, "", args...); r.code != 2 || r.stdout != "" || r.err == "" {
+			t.Errorf("%v = %+v: want exit 2, an error, no stdout", args, r)
 		}
 	}
 }
