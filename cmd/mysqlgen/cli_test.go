@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -220,5 +221,52 @@ func TestRenderedDirectoryServesApplyFAndK(t *testing.T) {
 	}
 	if kustomizations != 1 {
 		t.Errorf("%d kustomization files: kubectl apply -k needs one", kustomizations)
+	}
+}
+
+// A new storage size renders a StatefulSet update Kubernetes refuses: diff
+// (still exit 1) and validate --against (exit 1) say so, with the procedure;
+// a change Kubernetes takes says nothing of the kind.
+func TestImmutableClaimTemplates(t *testing.T) {
+	work := t.TempDir()
+	specPath, dir, file := filepath.Join(work, "cluster.yaml"), filepath.Join(work, "deploy")+"/", filepath.Join(work, "out.json")
+	mariadb, err := os.ReadFile(example("mariadb.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(specPath, mariadb, 0o644)
+	if r := run(t, "", "render", specPath, "-o", dir); r.code != 0 {
+		t.Fatal(r.err)
+	}
+	os.WriteFile(file, []byte(run(t, "", "render", specPath, "-o", "json").stdout), 0o644)
+	if r := run(t, "", "validate", "-q", specPath, "--against", dir); r.code != 0 || r.err != "" {
+		t.Errorf("validate --against current output = %+v", r)
+	}
+	os.WriteFile(specPath, bytes.Replace(mariadb, []byte("replicas: 3"), []byte("replicas: 4"), 1), 0o644)
+	if r := run(t, "", "diff", specPath, dir); r.code != 1 || strings.Contains(r.err, "kubectl apply will fail") {
+		t.Errorf("diff of a scale-up (allowed) = exit %d, stderr %s", r.code, r.err)
+	}
+	os.WriteFile(specPath, bytes.Replace(mariadb, []byte("size: 20Gi"), []byte("size: 40Gi"), 1), 0o644)
+	want := []string{
+		"StatefulSet shop/maria: kubectl apply will fail",
+		"spec.volumeClaimTemplates[data].spec.resources.requests.storage: 20Gi -> 40Gi",
+		"kubectl -n shop patch pvc data-maria-$i",
+		"kubectl -n shop delete statefulset maria --cascade=orphan",
+	}
+	for _, args := range [][]string{
+		{"diff", specPath, dir},
+		{"diff", "-o", "json", specPath, file},
+		{"validate", specPath, "--against", dir},
+		{"validate", "-q", specPath, "--against", file},
+	} {
+		r := run(t, "", args...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, r.code)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.err, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", args, w, r.err)
+			}
+		}
 	}
 }

@@ -32,7 +32,11 @@ when the output is current it prints nothing and exits 0, so a CI step fails
 when someone changed a spec and did not render it again. Any error (an
 invalid spec, an unreadable target, a wrong flag) exits 2, as diff(1) and
 kubectl diff do, so that CI can tell "stale" from "broken". The last argument
-is the committed output; arguments before it are specs, as with -f.`,
+is the committed output; arguments before it are specs, as with -f.
+
+A change Kubernetes refuses to apply (a StatefulSet's storage size, storage
+class or access modes: its volumeClaimTemplates are immutable) is named on
+stderr with the procedure that rolls it out instead.`,
 		Example: `  mysqlgen diff -f cluster.yaml deploy/mysql/
   mysqlgen diff cluster.yaml cluster.rendered.yaml
   mysqlgen diff -f clusters/ --order helm -o json manifests.json`,
@@ -96,6 +100,9 @@ func runDiff(s streams, flags *diffFlags, target string) error {
 		return err
 	}
 	fmt.Fprintf(s.err, "%s is stale: run %s\n", target, renderCommandLine(flags, target, isDir))
+	if _, err := reportForbidden(s, target, objs); err != nil {
+		return err
+	}
 	return errDiffers
 }
 
