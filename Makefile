@@ -61,7 +61,7 @@ kustomize: ## install the kustomize CLI v5.7.1 (KUSTOMIZE_VERSION) into bin/ for
 kustomize-test: ## kustomize build --enable-exec examples/kustomize/ == mysqlgen render (SKIP without bin/kustomize)
 	$(GO) test -count=1 -v -run '^TestKustomize' ./cmd/mysqlgen
 
-cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate, trivy into bin/ (skips what is built)
+cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate, trivy, promtool and the Prometheus Operator CRDs into bin/ (skips what is built)
 	bash hack/cluster-tools.sh
 
 cluster-test: cluster-tools ## server-side dry-run, rollout, zero drift and upgrade on a real control plane with kwok nodes

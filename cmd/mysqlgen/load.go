@@ -33,14 +33,14 @@ func sources(s streams, files []string) ([]pipeline.Source, error) {
 }
 
 // runPipeline loads, defaults, validates, renders, patches and orders the
-// specs named by -f. Every problem of every input is printed to stderr;
+// specs named by in. Every problem of every input is printed to stderr;
 // then the returned error says only how many there were.
-func runPipeline(s streams, files []string, opts pipeline.Options) ([]*spec.Document, []*manifest.Tree, error) {
-	srcs, err := sources(s, files)
+func runPipeline(s streams, in inputFlags, opts pipeline.Options) ([]*spec.Document, []*manifest.Tree, error) {
+	docs, err := loadClusters(s, in)
 	if err != nil {
 		return nil, nil, err
 	}
-	docs, trees, errs := pipeline.Run(srcs, opts)
+	trees, errs := pipeline.Render(docs, opts)
 	if err := report(s, errs); err != nil {
 		return nil, nil, err
 	}
@@ -48,14 +48,20 @@ func runPipeline(s streams, files []string, opts pipeline.Options) ([]*spec.Docu
 }
 
 // loadClusters is the pipeline's first stage only: the loaded, defaulted
-// and validated specs, for a command that renders none of their objects.
-func loadClusters(s streams, files []string) ([]*spec.Document, error) {
-	srcs, err := sources(s, files)
+// and validated specs, in the namespace of -n when they name none. The
+// namespace comes after validation, which never looks at it beyond its
+// form, and before rendering, whose check that no two clusters write one
+// object sees the namespace as applied.
+func loadClusters(s streams, in inputFlags) ([]*spec.Document, error) {
+	srcs, err := sources(s, in.files)
 	if err != nil {
 		return nil, err
 	}
 	docs, errs := pipeline.Load(srcs)
 	if err := report(s, errs); err != nil {
+		return nil, err
+	}
+	if err := report(s, setNamespace(docs, in.namespace)); err != nil {
 		return nil, err
 	}
 	return docs, nil

@@ -21,6 +21,18 @@ type outputFlags struct {
 func (f *outputFlags) register(cmd *cobra.Command, outputHelp string) {
 	cmd.Flags().StringVarP(&f.output, "output", "o", string(output.FormatYAML), outputHelp)
 	cmd.Flags().StringVar(&f.order, "order", string(output.OrderLegacy), "document order: legacy (kustomize's) or helm (Helm's install order)")
+	must(cmd.RegisterFlagCompletionFunc("output", fixedChoices(output.Formats)))
+	must(cmd.RegisterFlagCompletionFunc("order", fixedChoices(output.Orders)))
+}
+
+// fixedChoices completes a flag with its values and nothing else (a
+// directory for -o is --output-dir's to complete).
+func fixedChoices[T ~string](values []T) cobra.CompletionFunc {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return cobra.FixedCompletions(names, cobra.ShellCompDirectiveNoFileComp)
 }
 
 // destination is where output goes: a stream format, or a directory.
@@ -42,7 +54,7 @@ func (f *outputFlags) parse() (destination, error) {
 		d.format = format
 		return d, nil
 	} else if !isDirPath(f.output) {
-		return destination{}, err
+		return destination{}, fmt.Errorf("%w (%s is no directory yet: -o %s/ or --output-dir %s makes it)", err, f.output, f.output, f.output)
 	}
 	d.dir = f.output
 	return d, nil

@@ -81,5 +81,5 @@ func partOfOurs(path string) bool {
 
 // isOurName says whether name is one Files gives a file.
 func isOurName(name string) bool {
-	return fileNameRE.MatchString(name) && strings.HasSuffix(name, ".yaml")
+	return name == KustomizationFile || fileNameRE.MatchString(name) && strings.HasSuffix(name, ".yaml")
 }

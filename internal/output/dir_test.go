@@ -51,7 +51,7 @@ func TestFiles(t *testing.T) {
 	want := map[string]string{
 		"configmap-mysql-config.yaml": Header + "apiVersion: v1\ndata:\n  my.cnf: |\n    [mysqld]\nkind: ConfigMap\nmetadata:\n  name: mysql-config\n  namespace: db\n",
 		"statefulset-mysql.yaml":      Header + "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\n  namespace: db\n",
-		"kustomization.yaml": Header + `apiVersion: kustomize.config.k8s.io/v1beta1
+		KustomizationFile: Header + `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
 - configmap-mysql-config.yaml
@@ -88,7 +88,7 @@ func TestWriteDir(t *testing.T) {
 	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o755 {
 		t.Errorf("directory mode %v, want 0755", info.Mode().Perm())
 	}
-	if info, _ := os.Stat(filepath.Join(dir, "kustomization.yaml")); info.Mode().Perm() != 0o644 {
+	if info, _ := os.Stat(filepath.Join(dir, KustomizationFile)); info.Mode().Perm() != 0o644 {
 		t.Errorf("file mode %v, want 0644", info.Mode().Perm())
 	}
 
@@ -247,7 +247,7 @@ func TestDiffDir(t *testing.T) {
 	for _, want := range []string{
 		"--- a/" + p + "/configmap-mysql-config.yaml\n+++ b/" + p + "/configmap-mysql-config.yaml\n",
 		"     [mysqld]\n+    x=1\n",
-		"--- a/" + p + "/kustomization.yaml\n+++ b/" + p + "/kustomization.yaml\n",
+		"--- a/" + p + "/Kustomization\n+++ b/" + p + "/Kustomization\n",
 		"--- a/" + p + "/statefulset-mysql.yaml\n+++ /dev/null\n",
 	} {
 		if !strings.Contains(got, want) {

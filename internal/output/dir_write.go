@@ -187,7 +187,7 @@ func (w *dirWrite) keepDirMode() error {
 }
 
 // fileMode is the mode the target's files had, which new files keep
-// (kustomization.yaml is in every render); else 0644 less the umask.
+// (the Kustomization file is in every render); else 0644 less the umask.
 func (w *dirWrite) fileMode() (mode fs.FileMode, keep bool) {
 	if w.before != nil {
 		if k, ok := w.before.files[KustomizationFile]; ok {

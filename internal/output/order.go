@@ -1,6 +1,6 @@
 // Package output turns rendered objects into what a user keeps: a stream of
 // YAML documents or a JSON List in a chosen document order, or a directory of
-// one file per object with a kustomization.yaml, written atomically; and it
+// one file per object with a Kustomization file, written atomically; and it
 // compares such output with what is on disk, for drift checks in CI.
 package output
 

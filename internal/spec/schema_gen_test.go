@@ -60,6 +60,7 @@ type Schema struct {
 	PropertyNames        *Schema            `json:"propertyNames,omitempty"`
 	PatternProperties    map[string]*Schema `json:"patternProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
+	UniqueItems          bool               `json:"uniqueItems,omitempty"`
 	AnyOf                []*Schema          `json:"anyOf,omitempty"`
 	AllOf                []*Schema          `json:"allOf,omitempty"`
 	Not                  *Schema            `json:"not,omitempty"`

@@ -49,7 +49,10 @@ var schemaRefinements = map[string]func(*Schema){
 		imageReference(s)
 		s.Default = DefaultMetricsImage
 	},
-	"spec.imagePullPolicy": enum(pullPolicies, DefaultImagePullPolicy),
+	"spec.imagePullPolicy":    enum(pullPolicies, DefaultImagePullPolicy),
+	"spec.imagePullSecrets":   func(s *Schema) { s.UniqueItems = true },
+	"spec.imagePullSecrets[]": dnsSubdomain,
+	"spec.imageRegistry":      func(s *Schema) { s.Type, s.Pattern = "string", imageRegistryPattern },
 	"spec.storage.size": func(s *Schema) {
 		s.Pattern, s.Default = positiveQuantityPattern, DefaultStorageSize
 	},

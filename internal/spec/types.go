@@ -59,6 +59,15 @@ type ClusterSpec struct {
 	BackupImage string `json:"backupImage,omitempty"`
 	// ImagePullPolicy of every container: IfNotPresent (default), Always or Never.
 	ImagePullPolicy string `json:"imagePullPolicy,omitempty"`
+	// ImagePullSecrets names the Secrets (of type
+	// kubernetes.io/dockerconfigjson) the pods pull their images with.
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+	// ImageRegistry, such as registry.example.com/mirror, pulls every image
+	// that is on Docker Hub (the defaults, and any image set without a
+	// registry) from this registry instead, keeping its repository path
+	// (library/mysql for mysql) and its tag or digest. An image naming
+	// another registry is kept as it is.
+	ImageRegistry string `json:"imageRegistry,omitempty"`
 	// Storage is each member's data volume.
 	Storage Storage `json:"storage,omitempty"`
 	// Resources of the server container.

@@ -29,9 +29,8 @@ const (
 const ReservedLabelPrefix = "app.kubernetes.io/"
 
 var (
-	pullPolicies     = []string{"Always", "IfNotPresent", "Never"}
-	resourceNames    = []string{"cpu", "ephemeral-storage", "memory"}
-	imageReferenceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:@-]*[a-zA-Z0-9._-]*$`)
+	pullPolicies  = []string{"Always", "IfNotPresent", "Never"}
+	resourceNames = []string{"cpu", "ephemeral-storage", "memory"}
 )
 
 // Validate reports every problem of a defaulted cluster at once.
@@ -94,6 +93,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 	if _, known := LookupRelease(s.Flavor, s.Version); known || s.BackupImage != "" {
 		errs = append(errs, validateImage(s.BackupImage, p.Child("backupImage"))...)
 	}
+	errs = append(errs, validateRegistryAccess(s, p)...)
 	if !slices.Contains(pullPolicies, s.ImagePullPolicy) {
 		errs = append(errs, field.NotSupported(p.Child("imagePullPolicy"), s.ImagePullPolicy, pullPolicies))
 	}
@@ -179,16 +179,6 @@ func validatePositionReplication(s *ClusterSpec, p *field.Path) field.ErrorList 
 	return field.ErrorList{field.Invalid(p, false, fmt.Sprintf(
 		"%s %s clones with XtraBackup, which refuses a replica without GTID that applies with more than one thread (replica_parallel_workers, 4 by default): keep gtid: true, or set spec.config replica_parallel_workers: \"1\"",
 		s.Flavor, s.Version))}
-}
-
-func validateImage(image string, p *field.Path) field.ErrorList {
-	if image == "" {
-		return field.ErrorList{field.Required(p, "an image reference")}
-	}
-	if !imageReferenceRE.MatchString(image) {
-		return field.ErrorList{field.Invalid(p, image, "must be an image reference such as registry/repository:tag or repository@sha256:digest")}
-	}
-	return nil
 }
 
 // MinStorageSize: a fresh server's data directory with its redo log takes a
