@@ -98,6 +98,10 @@ func executeGuarded(rw *kio.ByteReadWriter) (err error) {
 }
 
 func process(rl *framework.ResourceList) error {
+	if results := duplicateKeys(rl.Items); len(results) > 0 {
+		rl.Results = append(rl.Results, results...)
+		return &Error{Results: results}
+	}
 	trees, results := renderConfig(rl.FunctionConfig)
 	if len(results) > 0 {
 		rl.Results = append(rl.Results, results...)

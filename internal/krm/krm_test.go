@@ -268,3 +268,21 @@ func TestRunCapsResults(t *testing.T) {
 		t.Errorf("last result %v, want the message %q", last, want)
 	}
 }
+
+// An item that names one key twice would be passed through into output
+// that kubectl's decoders refuse: it is refused, and nothing is rendered.
+func TestRunRefusesDuplicateKeys(t *testing.T) {
+	items := "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: other}\n  data:\n    a: x\n    a: y\n"
+	var out strings.Builder
+	err := Run(strings.NewReader(resourceList("config.kubernetes.io/v1", items, spec1)), &out)
+	var ke *Error
+	if !errors.As(err, &ke) {
+		t.Fatalf("err = %v, want an *Error", err)
+	}
+	if want := `items[0]: line 9: mapping key "a" is already defined`; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to say %q", err, want)
+	}
+	if got := decode(t, out.String()); len(got.Items) != 1 {
+		t.Errorf("%d items, want only the one given", len(got.Items))
+	}
+}
