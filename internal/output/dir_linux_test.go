@@ -224,3 +224,29 @@ func TestDirChecksOpenNothingButFiles(t *testing.T) {
 		})
 	}
 }
+
+// A directory rendered before the Kustomization file got its name holds
+// kustomization.yaml: its files' mode still carries over to the new render.
+func TestWriteDirKeepsModeOfOlderRender(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	must(t, os.Mkdir(dir, 0o755))
+	for _, f := range []File{
+		{Name: "configmap-a.yaml", Data: []byte(Header + "kind: ConfigMap\n")},
+		{Name: "kustomization.yaml", Data: []byte(Header + "resources:\n- configmap-a.yaml\n")},
+	} {
+		must(t, os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o640))
+	}
+	if err := WriteDir(dir, handFiles()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kustomization.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("kustomization.yaml is still there (%v)", err)
+	}
+	info, err := os.Stat(filepath.Join(dir, KustomizationFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o640 {
+		t.Errorf("%s: mode %v, want the older render's 0640", KustomizationFile, info.Mode().Perm())
+	}
+}

@@ -187,11 +187,15 @@ func (w *dirWrite) keepDirMode() error {
 }
 
 // fileMode is the mode the target's files had, which new files keep
-// (the Kustomization file is in every render); else 0644 less the umask.
+// (the Kustomization file is in every render, and was kustomization.yaml
+// before mysqlgen named it so kubectl apply -f skips it); else 0644 less
+// the umask.
 func (w *dirWrite) fileMode() (mode fs.FileMode, keep bool) {
 	if w.before != nil {
-		if k, ok := w.before.files[KustomizationFile]; ok {
-			return k.mode.Perm(), true
+		for _, name := range []string{KustomizationFile, "kustomization.yaml"} {
+			if k, ok := w.before.files[name]; ok {
+				return k.mode.Perm(), true
+			}
 		}
 	}
 	return 0o644, false
