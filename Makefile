@@ -18,22 +18,33 @@ e2e: ## real MariaDB servers in simulated pods: clone, replicate, restart, scale
 unit: ## unit, CLI and golden tests
 	$(GO) test -count=1 ./...
 
-lint: ## go vet (with the cluster and e2e tags too), gofmt and shellcheck
+lint: $(BIN)/staticcheck ## go vet (with the cluster and e2e tags too), gofmt, staticcheck, -race on the parallel paths, go mod tidy, shellcheck
 	$(GO) vet ./...
 	$(GO) vet -tags cluster,e2e ./test/...
 	@out=$$(gofmt -l cmd templates internal test); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	$(BIN)/staticcheck ./...
+	$(GO) test -race -count=1 ./internal/parallel/ ./internal/pipeline/
+	$(GO) test -race -count=1 -run '^(TestRenderBatch|TestRenderStdinAndDirectory)$$' ./cmd/mysqlgen/
+	$(GO) mod tidy && git diff --exit-code go.mod go.sum
 	shellcheck --external-sources templates/*.sh hack/*.sh .ci/run
+
+# staticcheck, pinned in its own module (tools/staticcheck/go.mod) like the
+# other tools, so that its golang.org/x/tools never moves the Kubernetes build's.
+$(BIN)/staticcheck: tools/staticcheck/go.mod tools/staticcheck/go.sum
+	$(GO) build -modfile tools/staticcheck/go.mod -o $@ honnef.co/go/tools/cmd/staticcheck
 
 golden: ## regenerate the golden files (then read the diff)
 	$(GO) test ./... -update
 
 verify: golden ## regenerate the golden files and fail if they changed
-	git diff --exit-code -- testdata/golden
+	git diff --exit-code -- testdata/golden internal/spec/schema.json
 
 FUZZTIME ?= 20s
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
 	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzKRM$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
+	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzUnicode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
+	$(GO) test ./internal/manifest -run '^$$' -fuzz '^FuzzWriters$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
 
 bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
@@ -50,7 +61,7 @@ kustomize: ## install the kustomize CLI v5.7.1 (KUSTOMIZE_VERSION) into bin/ for
 kustomize-test: ## kustomize build --enable-exec examples/kustomize/ == mysqlgen render (SKIP without bin/kustomize)
 	$(GO) test -count=1 -v -run '^TestKustomize' ./cmd/mysqlgen
 
-cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate, trivy into bin/ (skips what is built)
+cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate, trivy, promtool and the Prometheus Operator CRDs into bin/ (skips what is built)
 	bash hack/cluster-tools.sh
 
 cluster-test: cluster-tools ## server-side dry-run, rollout, zero drift and upgrade on a real control plane with kwok nodes

@@ -5,7 +5,7 @@
 #     KUBE_SCORE_VERBOSE=1 prints every finding.
 #   kubectl-validate v0.0.4: against the Kubernetes 1.34 OpenAPI v3 schemas from bin/ (shipped in
 #     k8s.io/kubernetes v1.34.4) and its built-in 1.29 and 1.30 schemas, with the CRDs in bin/crds
-#     (ServiceMonitor). Any error fails.
+#     (ServiceMonitor, PrometheusRule). Any error fails.
 #   trivy config v0.74.0: its built-in Kubernetes checks (no download: --skip-check-update). Any
 #     finding at any severity fails, but for the checks listed in hack/trivy-ignore.txt.
 # Needs bin/ from hack/cluster-tools.sh. Never contacts a cluster.
@@ -95,7 +95,7 @@ validate() {
 echo "== kubectl-validate v0.0.4"
 # Local 1.34 schemas come first for every group-version they hold; --version only names the
 # built-in set consulted for anything missing from them (none of the core kinds).
-# bin/crds holds the CRDs of the third-party kinds rendered (ServiceMonitor).
+# bin/crds holds the CRDs of the third-party kinds rendered (ServiceMonitor, PrometheusRule).
 validate "1.34, local schemas" --local-schemas "$BIN/openapi-schemas-1.34" --local-crds "$BIN/crds" --version 1.30
 validate "1.30, built-in" --local-crds "$BIN/crds" --version 1.30
 validate "1.29, built-in" --local-crds "$BIN/crds" --version 1.29

@@ -24,23 +24,38 @@ type streams struct {
 }
 
 // Run executes mysqlgen with args and returns the exit status: 0 on success,
-// 1 on any error, which is printed once, to stderr.
+// 1 on any error, which is printed once, to stderr. diff exits 1 when the
+// output differs and 2 on an error, as diff(1) does.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := streams{in: stdin, out: stdout, err: stderr}
-	cmd := newRootCommand(s)
-	cmd.SetArgs(args)
-	cmd.SetIn(stdin)
-	cmd.SetOut(stdout)
-	cmd.SetErr(stderr)
-	if err := cmd.Execute(); err != nil {
-		var quiet errAlreadyReported
-		if !errors.As(err, &quiet) {
-			fmt.Fprintf(stderr, "error: %v\n", err)
-		}
+	root := newRootCommand(s)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errDiffers) {
 		return 1
 	}
-	return 0
+	var quiet errAlreadyReported
+	if !errors.As(err, &quiet) {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
+	if cmd != nil && cmd.Annotations[errorExitAnnotation] == "2" {
+		return 2
+	}
+	return 1
 }
+
+// errorExitAnnotation marks a command whose errors exit 2, because its exit
+// status 1 means an answer (diff: the output differs).
+const errorExitAnnotation = "mysqlgen.dev/error-exit"
+
+// errDiffers is diff's answer "the output is stale", already printed.
+var errDiffers = errors.New("the output differs")
 
 // errAlreadyReported is returned by commands that printed their own errors.
 type errAlreadyReported struct{ count int }

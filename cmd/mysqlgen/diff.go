@@ -11,33 +11,45 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 )
 
 type diffFlags struct {
-	files []string
-	out   outputFlags
+	in  inputFlags
+	out outputFlags
 }
 
 func newDiffCommand(s streams) *cobra.Command {
 	flags := &diffFlags{}
 	cmd := &cobra.Command{
-		Use:   "diff [-f spec.yaml]... (dir/ | file)",
-		Short: "Check that committed output is current (exit 1 and a diff when it is stale)",
+		Use:   "diff [-f spec.yaml]... [spec.yaml]... (dir/ | file)",
+		Short: "Check that committed output is current (exit 1 and a diff when it is stale, 2 on error)",
 		Long: `Diff renders the specs as render does and compares the result with committed
 output: a directory written by render -o dir/, or a file holding render's
 stream (-o yaml, the default, or -o json). When they differ it prints a
 unified diff (git-style a/ and b/ names, so git apply can take it) and exits 1;
-when the output is current it prints nothing and exits 0, like gofmt -l, so a
-CI step fails when someone changed a spec and did not render it again.`,
+when the output is current it prints nothing and exits 0, so a CI step fails
+when someone changed a spec and did not render it again. Any error (an
+invalid spec, an unreadable target, a wrong flag) exits 2, as diff(1) and
+kubectl diff do, so that CI can tell "stale" from "broken". The last argument
+is the committed output; arguments before it are specs, as with -f.
+
+A change Kubernetes refuses to apply (a StatefulSet's storage size, storage
+class or access modes: its volumeClaimTemplates are immutable) is named on
+stderr with the procedure that rolls it out instead.`,
 		Example: `  mysqlgen diff -f cluster.yaml deploy/mysql/
-  mysqlgen diff -f cluster.yaml cluster.rendered.yaml
+  mysqlgen diff cluster.yaml cluster.rendered.yaml
   mysqlgen diff -f clusters/ --order helm -o json manifests.json`,
-		Args: cobra.ExactArgs(1),
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: map[string]string{errorExitAnnotation: "2"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDiff(s, flags, args[0])
+			last := len(args) - 1
+			flags := *flags
+			flags.in = flags.in.withArgs(args[:last])
+			return runDiff(s, &flags, args[last])
 		},
 	}
-	cmd.Flags().StringArrayVarP(&flags.files, "filename", "f", nil, "spec file, directory of specs, or - for stdin (repeatable)")
+	flags.in.register(cmd)
 	flags.out.register(cmd, "format of a file target: yaml or json (a directory target is compared file by file)")
 	return cmd
 }
@@ -54,11 +66,7 @@ func runDiff(s streams, flags *diffFlags, target string) error {
 	if isDir && flags.out.output != string(output.FormatYAML) {
 		return fmt.Errorf("-o %s: %s is a directory, which render writes as YAML files", flags.out.output, target)
 	}
-	docs, err := loadClusters(s, flags.files)
-	if err != nil {
-		return err
-	}
-	objs, err := renderClusters(s, docs, dest.order)
+	_, objs, err := runPipeline(s, flags.in, pipeline.Options{Order: dest.order, YAML: isDir || dest.format == output.FormatYAML})
 	if err != nil {
 		return err
 	}
@@ -92,14 +100,20 @@ func runDiff(s streams, flags *diffFlags, target string) error {
 		return err
 	}
 	fmt.Fprintf(s.err, "%s is stale: run %s\n", target, renderCommandLine(flags, target, isDir))
-	return errAlreadyReported{count: 1}
+	if _, err := reportForbidden(s, target, objs); err != nil {
+		return err
+	}
+	return errDiffers
 }
 
 // renderCommandLine is the command that brings target up to date.
 func renderCommandLine(flags *diffFlags, target string, isDir bool) string {
 	args := []string{"mysqlgen", "render"}
-	for _, f := range flags.files {
+	for _, f := range flags.in.files {
 		args = append(args, "-f", f)
+	}
+	if flags.in.namespace != "" {
+		args = append(args, "-n", flags.in.namespace)
 	}
 	if flags.out.order != string(output.OrderLegacy) {
 		args = append(args, "--order", flags.out.order)

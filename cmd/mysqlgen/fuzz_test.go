@@ -12,8 +12,12 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
+	"github.com/mysqlgen/mysqlgen/internal/output"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
@@ -32,13 +36,28 @@ func typedFor(kind string) runtime.Object {
 		return &networkingv1.NetworkPolicy{}
 	case "ServiceMonitor":
 		return &render.ServiceMonitor{}
+	case "PrometheusRule":
+		return &render.PrometheusRule{}
 	}
 	return nil
 }
 
-// addSeeds adds every example and every invalid case to the corpus, each
-// passed through wrap.
+// issueSeeds are the inputs issues 11 and 12 found wrong: a delete patch
+// without a target (a panic), two clusters rendering one object, and line
+// and paragraph separators in free text and patch values.
+var issueSeeds = []string{
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\nspec:\n  patches:\n  - patch: |\n      apiVersion: apps/v1\n      kind: StatefulSet\n      metadata: {name: db}\n      $patch: delete\n",
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: a\n---\napiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: a-read\n",
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\n  annotations:\n    note: \"x\\Lnamespace: evil\"\nspec:\n  podAnnotations:\n    note: \"a\\Pb\\Nc\"\n",
+	"apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\nspec:\n  patches:\n  - target: {kind: PodDisruptionBudget}\n    patch: '[{op: replace, path: /spec/selector, value: {}}]'\n  - target: {kind: ConfigMap, name: db-config}\n    patch: '[{\"op\": \"add\", \"path\": \"/data/x\", \"value\": \"a\\u2028b: c\"}]'\n",
+}
+
+// addSeeds adds every example, every invalid case and the issues' inputs
+// to the corpus, each passed through wrap.
 func addSeeds(f *testing.F, wrap func([]byte) []byte) {
+	for _, s := range issueSeeds {
+		f.Add(wrap([]byte(s)))
+	}
 	for _, pattern := range []string{"examples/*.yaml", "testdata/invalid/*.yaml"} {
 		files, _ := filepath.Glob(filepath.Join(repoRoot, pattern))
 		for _, file := range files {
@@ -67,6 +86,7 @@ func FuzzRender(f *testing.F) {
 			}
 			return
 		}
+		checkParseBack(t, data, out.Bytes())
 		for i, doc := range strings.Split(out.String(), "\n---\n") {
 			var meta struct{ Kind string }
 			if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
@@ -76,10 +96,10 @@ func FuzzRender(f *testing.F) {
 			if obj == nil {
 				t.Fatalf("document %d has an unexpected kind %q", i, meta.Kind)
 			}
-			// Patches may add fields to the ServiceMonitor that its CRD has
+			// Patches may add fields to the custom resources that their CRDs have
 			// and mysqlgen's partial type lacks: strict for core kinds only.
 			decode := yaml.UnmarshalStrict
-			if meta.Kind == "ServiceMonitor" {
+			if meta.Kind == "ServiceMonitor" || meta.Kind == "PrometheusRule" {
 				decode = func(y []byte, o any, _ ...yaml.JSONOpt) error { return yaml.Unmarshal(y, o) }
 			}
 			if err := decode([]byte(doc), obj); err != nil {
@@ -87,6 +107,50 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 	})
+}
+
+// trees is what the pipeline makes of specs, as render -f - does.
+func trees(t *testing.T, specs []byte) []*manifest.Tree {
+	t.Helper()
+	_, trees, errs := pipeline.Run([]pipeline.Source{pipeline.Reader("<stdin>", bytes.NewReader(specs))}, pipeline.Options{Order: output.OrderLegacy})
+	if len(errs) > 0 {
+		t.Fatalf("render succeeded, the pipeline did not: %v", errs)
+	}
+	return trees
+}
+
+// checkParseBack holds render's YAML, and its -o json of the same specs,
+// to the parse-back invariant: read back, they are the pipeline's trees.
+func checkParseBack(t *testing.T, specs, yamlOut []byte) {
+	t.Helper()
+	want := trees(t, specs)
+	if err := manifest.CheckYAML(yamlOut, want); err != nil {
+		t.Fatalf("YAML output: %v", err)
+	}
+	var j, errOut bytes.Buffer
+	if code := Run([]string{"render", "-f", "-", "-o", "json"}, bytes.NewReader(specs), &j, &errOut); code != 0 {
+		t.Fatalf("-o json: exit %d: %s", code, errOut.String())
+	}
+	if err := manifest.CheckJSON(j.Bytes(), want); err != nil {
+		t.Fatalf("JSON output: %v", err)
+	}
+}
+
+// checkKRMParseBack holds the KRM function's output to the invariant: its
+// last items, read back, are the trees of its function config.
+func checkKRMParseBack(t *testing.T, in, out []byte) {
+	t.Helper()
+	r := &kio.ByteReader{Reader: bytes.NewReader(in), OmitReaderAnnotations: true}
+	if _, err := r.Read(); err != nil || r.FunctionConfig == nil {
+		t.Fatalf("the function succeeded on input kyaml cannot read: %v", err)
+	}
+	cfg, err := r.FunctionConfig.String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := manifest.CheckKRM(out, trees(t, []byte(cfg))); err != nil {
+		t.Fatalf("KRM output: %v", err)
+	}
 }
 
 // resourceList wraps a spec as the functionConfig of a ResourceList, as
@@ -126,6 +190,7 @@ func FuzzKRM(f *testing.F) {
 		if yaml.Unmarshal(data, &in) == nil && in.has("kept") && !rl.has("kept") {
 			t.Fatal("the input's item was dropped")
 		}
+		checkKRMParseBack(t, data, out.Bytes())
 	})
 }
 

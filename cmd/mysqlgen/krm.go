@@ -39,7 +39,11 @@ copied onto the objects.`,
   kustomize build --enable-alpha-plugins --enable-exec .`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runKRM(s, s.in)
+			data, err := readResourceList(s.in)
+			if err != nil {
+				return err
+			}
+			return runKRM(s, bytes.NewReader(data))
 		},
 	}
 }
@@ -71,12 +75,9 @@ func runNoCommand(s streams, cmd *cobra.Command) error {
 	if isTerminal(s.in) {
 		return cmd.Help()
 	}
-	data, err := io.ReadAll(io.LimitReader(s.in, maxResourceListBytes+1))
+	data, err := readResourceList(s.in)
 	if err != nil {
-		return fmt.Errorf("reading stdin: %w", err)
-	}
-	if len(data) > maxResourceListBytes {
-		return fmt.Errorf("stdin is larger than %d bytes", maxResourceListBytes)
+		return err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return cmd.Help()
@@ -85,6 +86,20 @@ func runNoCommand(s streams, cmd *cobra.Command) error {
 		return errors.New("no command given, and stdin is not a KRM ResourceList (what kustomize sends a generator); to render a spec on stdin, run mysqlgen render -f -; see mysqlgen --help")
 	}
 	return runKRM(s, bytes.NewReader(data))
+}
+
+// readResourceList reads stdin up to maxResourceListBytes: a runner's
+// ResourceList is read whole (the framework parses it at once), so what is
+// read is bounded before anything is parsed.
+func readResourceList(in io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(in, maxResourceListBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if len(data) > maxResourceListBytes {
+		return nil, fmt.Errorf("stdin holds more than %d MiB, more than a ResourceList for a generator should: refused", maxResourceListBytes>>20)
+	}
+	return data, nil
 }
 
 // isTerminal reports whether r is a character device (a terminal, or

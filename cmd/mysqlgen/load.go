@@ -3,84 +3,89 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/mysqlgen/mysqlgen/internal/parallel"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
-// parallelMin is how many specs make another worker worth starting.
-const parallelMin = 16
-
-// loadClusters loads, defaults and validates the specs named by -f ('-' for
-// stdin, a directory for its *.yaml and *.yml files), or the default spec
-// when there are none. Every problem of every input is printed to stderr;
-// then the returned error says only how many there were.
-func loadClusters(s streams, files []string) ([]*spec.Document, error) {
-	var docs []*spec.Document
-	var problems []string
-	report := func(err error) {
-		var se *spec.Error
-		if errors.As(err, &se) {
-			problems = append(problems, strings.Split(se.Error(), "\n")...)
-			return
-		}
-		problems = append(problems, err.Error())
-	}
-	if len(files) == 0 {
-		d, err := spec.LoadDefault()
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, d)
-	}
+// sources are the inputs named by -f ('-' for stdin, a directory for its
+// *.yaml and *.yml files); none means the default spec.
+func sources(s streams, files []string) ([]pipeline.Source, error) {
 	paths, err := expandPaths(files)
 	if err != nil {
 		return nil, err
 	}
-	// Each file is read, defaulted and validated on its own (on every CPU
-	// for a directory of specs); problems are then reported in file order.
-	// expandPaths lets stdin in once, so no two workers read it.
-	loaded := make([][]*spec.Document, len(paths))
-	loadErrs := make([]error, len(paths))
-	parallel.For(len(paths), parallelMin, parallel.None, func(_ struct{}, i int) {
-		loaded[i], loadErrs[i] = loadPath(s, paths[i])
-	})
-	for i := range paths {
-		if loadErrs[i] != nil {
-			report(loadErrs[i])
+	out := make([]pipeline.Source, len(paths))
+	for i, p := range paths {
+		// expandPaths lets stdin in once, so no two workers read it.
+		if p == "-" {
+			out[i] = pipeline.Reader("<stdin>", s.in)
 			continue
 		}
-		docs = append(docs, loaded[i]...)
+		out[i] = pipeline.File(p)
 	}
-	invalid := make([]error, len(docs))
-	parallel.For(len(docs), parallelMin, parallel.None, func(_ struct{}, i int) {
-		spec.SetDefaults(docs[i].Cluster)
-		invalid[i] = docs[i].Annotate(spec.Validate(docs[i].Cluster))
-	})
-	seen := map[string]string{}
-	for i, d := range docs {
-		if invalid[i] != nil {
-			report(invalid[i])
-			continue
-		}
-		key := d.Cluster.Metadata.Namespace + "/" + d.Cluster.Metadata.Name
-		if prev, dup := seen[key]; dup {
-			report(fmt.Errorf("%s: metadata.name: Duplicate value: %q: also the name of a cluster in %s (in the same namespace)", d.Source, d.Cluster.Metadata.Name, prev))
-		}
-		seen[key] = d.Source
+	return out, nil
+}
+
+// runPipeline loads, defaults, validates, renders, patches and orders the
+// specs named by in. Every problem of every input is printed to stderr;
+// then the returned error says only how many there were.
+func runPipeline(s streams, in inputFlags, opts pipeline.Options) ([]*spec.Document, []*manifest.Tree, error) {
+	docs, err := loadClusters(s, in)
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(s.err, p)
-		}
-		return nil, errAlreadyReported{count: len(problems)}
+	trees, errs := pipeline.Render(docs, opts)
+	if err := report(s, errs); err != nil {
+		return nil, nil, err
+	}
+	return docs, trees, nil
+}
+
+// loadClusters is the pipeline's first stage only: the loaded, defaulted
+// and validated specs, in the namespace of -n when they name none. The
+// namespace comes after validation, which never looks at it beyond its
+// form, and before rendering, whose check that no two clusters write one
+// object sees the namespace as applied.
+func loadClusters(s streams, in inputFlags) ([]*spec.Document, error) {
+	srcs, err := sources(s, in.files)
+	if err != nil {
+		return nil, err
+	}
+	docs, errs := pipeline.Load(srcs)
+	if err := report(s, errs); err != nil {
+		return nil, err
+	}
+	if err := report(s, setNamespace(docs, in.namespace)); err != nil {
+		return nil, err
 	}
 	return docs, nil
+}
+
+// report prints every problem, one line each, and returns
+// errAlreadyReported with their count; nil when there are none.
+func report(s streams, errs []error) error {
+	var problems []string
+	for _, err := range errs {
+		var se *spec.Error
+		if errors.As(err, &se) {
+			problems = append(problems, strings.Split(se.Error(), "\n")...)
+			continue
+		}
+		problems = append(problems, err.Error())
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	for _, p := range problems {
+		fmt.Fprintln(s.err, p)
+	}
+	return errAlreadyReported{count: len(problems)}
 }
 
 // expandPaths replaces each directory by its spec files in name order.
@@ -121,16 +126,4 @@ func expandPaths(files []string) ([]string, error) {
 		out = append(out, specs...)
 	}
 	return out, nil
-}
-
-func loadPath(s streams, p string) ([]*spec.Document, error) {
-	if p == "-" {
-		return spec.Load(s.in, "<stdin>")
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return spec.Load(io.Reader(f), p)
 }

@@ -6,13 +6,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/mysqlgen/mysqlgen/internal/parallel"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/output"
-	"github.com/mysqlgen/mysqlgen/internal/patch"
-	"github.com/mysqlgen/mysqlgen/internal/render"
-	"github.com/mysqlgen/mysqlgen/internal/spec"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 )
 
 // outputFlags are the -o and --order flags of render and diff.
@@ -24,6 +21,18 @@ type outputFlags struct {
 func (f *outputFlags) register(cmd *cobra.Command, outputHelp string) {
 	cmd.Flags().StringVarP(&f.output, "output", "o", string(output.FormatYAML), outputHelp)
 	cmd.Flags().StringVar(&f.order, "order", string(output.OrderLegacy), "document order: legacy (kustomize's) or helm (Helm's install order)")
+	must(cmd.RegisterFlagCompletionFunc("output", fixedChoices(output.Formats)))
+	must(cmd.RegisterFlagCompletionFunc("order", fixedChoices(output.Orders)))
+}
+
+// fixedChoices completes a flag with its values and nothing else (a
+// directory for -o is --output-dir's to complete).
+func fixedChoices[T ~string](values []T) cobra.CompletionFunc {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return cobra.FixedCompletions(names, cobra.ShellCompDirectiveNoFileComp)
 }
 
 // destination is where output goes: a stream format, or a directory.
@@ -45,10 +54,17 @@ func (f *outputFlags) parse() (destination, error) {
 		d.format = format
 		return d, nil
 	} else if !isDirPath(f.output) {
-		return destination{}, err
+		return destination{}, fmt.Errorf("%w (%s is no directory yet: -o %s/ or --output-dir %s makes it)", err, f.output, f.output, f.output)
 	}
 	d.dir = f.output
 	return d, nil
+}
+
+// pipelineOptions asks the pipeline for the trees this destination takes:
+// YAML documents (a stream or a directory) are written as each cluster is
+// built.
+func (d destination) pipelineOptions() pipeline.Options {
+	return pipeline.Options{Order: d.order, YAML: d.dir != "" || d.format == output.FormatYAML}
 }
 
 func isDirPath(p string) bool {
@@ -59,48 +75,15 @@ func isDirPath(p string) bool {
 	return err == nil && info.IsDir()
 }
 
-// renderClusters renders each loaded cluster, applies its patches and puts
-// its objects in the order asked for; clusters follow one another in the
-// order they were loaded, so that rendering several specs is rendering each
-// in turn. Like loadClusters, it prints every problem (a patch
-// that does not apply), with its file and line, and then returns
-// errAlreadyReported.
-func renderClusters(s streams, docs []*spec.Document, order output.Order) ([]render.Object, error) {
-	rendered := make([][]render.Object, len(docs))
-	parallel.For(len(docs), parallelMin, parallel.None, func(_ struct{}, i int) {
-		rendered[i] = render.Objects(docs[i].Cluster)
-	})
-	var objs []render.Object
-	var problems []string
-	for i, d := range docs {
-		// Patches go through the kustomize library one cluster at a time:
-		// it keeps state of its own (its OpenAPI schema) that is not
-		// meant to be shared between goroutines.
-		patched, errs := patch.Apply(rendered[i], d.Cluster.Spec.Patches, field.NewPath("spec", "patches"))
-		if err := d.Annotate(errs); err != nil {
-			problems = append(problems, strings.Split(err.Error(), "\n")...)
-			continue
-		}
-		objs = append(objs, output.Sort(patched, order)...)
-	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(s.err, p)
-		}
-		return nil, errAlreadyReported{count: len(problems)}
-	}
-	return objs, nil
-}
-
-// writeOutput writes objs to stdout in the chosen format, or makes the
+// writeOutput writes the trees to stdout in the chosen format, or makes the
 // chosen directory hold them.
-func writeOutput(s streams, objs []render.Object, d destination) error {
+func writeOutput(s streams, objs []*manifest.Tree, d destination) error {
 	if d.dir != "" {
 		files, err := output.Files(objs)
 		if err != nil {
 			return err
 		}
-		if err := output.WriteDir(d.dir, files); err != nil {
+		if err := output.WriteDirWarn(d.dir, files, s.err); err != nil {
 			return fmt.Errorf("writing %s: %w", d.dir, err)
 		}
 		return nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mysqlgen/mysqlgen/internal/output"
 )
 
 // readmeBlock is a fenced block of README.md marked, on the line before its
@@ -34,8 +40,22 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 	if n := strings.Count(string(readme), "<!-- readme-test:"); n != len(blocks) {
 		t.Fatalf("README.md has %d readme-test markers but %d of them precede a ```sh or ```yaml block", n, len(blocks))
 	}
+	// Every shell block runs, unless a readme-skip marker says why not.
+	skipped := len(readmeSkipRE.FindAllString(string(readme), -1))
+	shell := strings.Count(string(readme), "\n```sh\n")
+	marked := 0
+	for _, b := range blocks {
+		if b.lang == "sh" {
+			marked++
+		}
+	}
+	if marked+skipped != shell {
+		t.Fatalf("README.md has %d shell blocks, %d marked readme-test and %d readme-skip: mark every one", shell, marked, skipped)
+	}
 	return blocks
 }
+
+var readmeSkipRE = regexp.MustCompile("(?m)^<!-- readme-skip: [^>]+ -->\n```sh\n")
 
 // kubectlStandIn records what the workflows apply, since the tests have no
 // cluster; the test then checks that it is a set of Kubernetes objects.
@@ -48,11 +68,12 @@ if [ "$1" = apply ]; then
 fi
 `
 
-// The README's workflow sections are copy-paste examples: each marked block
-// runs here, in order, in one empty Git repository, against the built
-// binary. Shell blocks must exit 0; YAML blocks must parse as objects, a
-// MySQLCluster must render, and a GitOps tool's path must be a rendered
-// directory.
+// The README is a walk-through for a new user: each marked block runs here,
+// in order, in a copy of the repository as a fresh clone has it (the files
+// git tracks, as they are in the working tree), with no mysqlgen but the one
+// the quick start builds into bin/. Shell blocks must exit 0; YAML blocks
+// must parse as objects, a MySQLCluster must render, and a GitOps tool's
+// path must be a rendered directory.
 func TestREADMEWorkflows(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("SKIP: no bash")
@@ -65,16 +86,13 @@ func TestREADMEWorkflows(t *testing.T) {
 	for _, b := range blocks {
 		names = append(names, b.name)
 	}
-	for _, want := range []string{"kubectl", "kustomize", "gitops", "argocd", "flux", "ci", "schema", "patches"} {
+	for _, want := range []string{"quickstart", "deploy", "kubectl", "kustomize", "gitops", "argocd", "flux", "ci", "schema", "secret", "reference", "patches"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("README.md has no readme-test block %q (found %v)", want, names)
 		}
 	}
 
-	work, tools := t.TempDir(), t.TempDir()
-	if err := os.Symlink(mysqlgenBinary(t), filepath.Join(tools, "mysqlgen")); err != nil {
-		t.Fatal(err)
-	}
+	work, tools := freshClone(t), t.TempDir()
 	if err := os.WriteFile(filepath.Join(tools, "kubectl"), []byte(kubectlStandIn), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +104,7 @@ func TestREADMEWorkflows(t *testing.T) {
 	}
 	applied := filepath.Join(t.TempDir(), "applied.yaml")
 	env := append(os.Environ(),
-		"PATH="+tools+string(os.PathListSeparator)+pathWithout(os.Getenv("PATH"), "kustomize"),
+		"PATH="+strings.Join([]string{tools, filepath.Join(work, "bin"), pathWithout(pathWithout(os.Getenv("PATH"), "kustomize"), "mysqlgen")}, string(os.PathListSeparator)),
 		"KUBECTL_LOG="+filepath.Join(t.TempDir(), "kubectl.log"),
 		"KUBECTL_APPLIED="+applied,
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
@@ -99,7 +117,7 @@ func TestREADMEWorkflows(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	if out, err := sh("git init -q -b main ."); err != nil {
+	if out, err := sh("git init -q -b main . && git add -A && git commit -q -m clone"); err != nil {
 		t.Fatalf("git init: %v\n%s", err, out)
 	}
 
@@ -124,13 +142,35 @@ func TestREADMEWorkflows(t *testing.T) {
 		t.Fatalf("nothing was applied: %v", err)
 	}
 	var kinds []string
+	secrets, needed := map[string]bool{}, map[string]bool{}
 	for _, doc := range strings.Split(string(data), "\n---\n") {
-		var m struct{ Kind string }
+		var m struct {
+			Kind     string
+			Metadata struct{ Name, Namespace string }
+		}
 		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
 			t.Fatalf("kubectl was given something that is not YAML: %v", err)
 		}
 		if m.Kind != "" {
 			kinds = append(kinds, m.Kind)
+		}
+		switch m.Kind {
+		case "Secret":
+			secrets[m.Metadata.Namespace+"/"+m.Metadata.Name] = true
+		case "StatefulSet":
+			var sts appsv1.StatefulSet
+			if err := yaml.Unmarshal([]byte(doc), &sts); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range secretRefs(sts.Spec.Template.Spec) {
+				needed[sts.Namespace+"/"+name] = true
+			}
+		}
+	}
+	// Every Secret a workflow's pods need is one a workflow created.
+	for name := range needed {
+		if !secrets[name] {
+			t.Errorf("the README applies a StatefulSet that needs Secret %s, and never creates it", name)
 		}
 	}
 	for _, want := range []string{"Secret", "ConfigMap", "Service", "StatefulSet"} {
@@ -182,12 +222,59 @@ func checkYAMLBlock(t *testing.T, work string, b readmeBlock) {
 		if p == "" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(work, p, "kustomization.yaml")); err != nil {
-			t.Errorf("%s points at %s, which holds no rendered kustomization.yaml", obj.Kind, p)
+		if _, err := os.Stat(filepath.Join(work, p, output.KustomizationFile)); err != nil {
+			t.Errorf("%s points at %s, which holds no rendered Kustomization file", obj.Kind, p)
 		}
 		return
 	}
 	t.Errorf("%s: no path to check", obj.Kind)
+}
+
+// secretRefs are the Secrets a pod mounts or reads variables from.
+func secretRefs(pod corev1.PodSpec) []string {
+	var names []string
+	for _, v := range pod.Volumes {
+		if v.Secret != nil {
+			names = append(names, v.Secret.SecretName)
+		}
+	}
+	for _, c := range slices.Concat(pod.InitContainers, pod.Containers) {
+		for _, e := range c.Env {
+			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+				names = append(names, e.ValueFrom.SecretKeyRef.Name)
+			}
+		}
+	}
+	return names
+}
+
+// freshClone copies the files git tracks (and new ones it does not ignore)
+// from the working tree, as a clone of this commit would have them.
+func freshClone(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", repoRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("SKIP: not a git checkout: %v", err)
+	}
+	dst := t.TempDir()
+	for _, name := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join(repoRoot, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted in the working tree
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := os.Stat(filepath.Join(repoRoot, name))
+		p := filepath.Join(dst, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, info.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
 }
 
 // pathWithout drops the PATH entries holding name, so that a block that needs

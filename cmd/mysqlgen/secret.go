@@ -5,12 +5,13 @@ import (
 	"crypto/rand"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
@@ -21,43 +22,59 @@ const passwordLength = 32
 const passwordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 type secretFlags struct {
-	files []string
+	in inputFlags
 }
 
 func newSecretCommand(s streams) *cobra.Command {
 	flags := &secretFlags{}
 	cmd := &cobra.Command{
-		Use:   "secret [-f spec.yaml]...",
+		Use:   "secret [-f] [spec.yaml]...",
 		Short: "Print a Secret with fresh random passwords for a quick start",
 		Long: `Secret prints, for each cluster, the Secret its spec.credentials.secretName
-names, holding new random passwords (crypto/rand) for root, replication and
-backup. It is the only command whose output differs on every run: apply it
+names, holding a new random password (crypto/rand) under each of its keys:
+` + strings.Join(spec.SecretKeys, ", ") + ` (the exporter's, used only
+with spec.metrics.enabled, so that metrics can be turned on later without a
+new Secret). It is the only command whose output differs on every run: apply it
 once, and keep it out of git. To manage passwords yourself, create the Secret
 with kubectl create secret generic instead (see mysqlgen init).`,
 		Example: `  mysqlgen secret | kubectl apply -f -
   mysqlgen secret -f cluster.yaml | kubectl apply -f -`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			docs, err := loadClusters(s, flags.files)
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeSpecFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			docs, err := loadClusters(s, flags.in.withArgs(args))
 			if err != nil {
 				return err
 			}
-			var objs []render.Object
+			b := manifest.NewBuilder()
+			var trees []*manifest.Tree
+			printed := map[string]bool{}
 			for _, d := range docs {
+				// Clusters that name one Secret share it: a second Secret
+				// of that name would replace the first's passwords on apply.
+				key := d.Cluster.Metadata.Namespace + "/" + d.Cluster.Spec.Credentials.SecretName
+				if printed[key] {
+					continue
+				}
+				printed[key] = true
 				secret, err := makeSecret(d.Cluster)
 				if err != nil {
 					return err
 				}
-				objs = append(objs, secret)
+				t, err := b.Build(secret)
+				if err != nil {
+					return err
+				}
+				trees = append(trees, t)
 			}
-			out, err := render.Encode(objs)
+			out, err := manifest.YAML(trees)
 			if err != nil {
 				return err
 			}
 			return writeAll(s.out, bytes.NewBuffer(out))
 		},
 	}
-	cmd.Flags().StringArrayVarP(&flags.files, "filename", "f", nil, "spec file, directory of specs, or - for stdin (repeatable)")
+	flags.in.register(cmd)
 	return cmd
 }
 

@@ -134,8 +134,9 @@ func TestRenderDirAndDiff(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "-          storage: 1Gi\n+          storage: 2Gi\n") {
 		t.Errorf("diff of a stale directory: exit %d, stdout:\n%s", r.code, r.stdout)
 	}
-	if want := dir + " is stale: run mysqlgen render -f " + specPath + " -o " + dir + "\n"; r.err != want {
-		t.Errorf("stderr = %q, want %q", r.err, want)
+	// A new size is also an update Kubernetes refuses: the procedure follows.
+	if want := dir + " is stale: run mysqlgen render -f " + specPath + " -o " + dir + "\n"; !strings.HasPrefix(r.err, want) || !strings.Contains(r.err, "delete statefulset dev-db --cascade=orphan") {
+		t.Errorf("stderr = %q, want %q and the procedure", r.err, want)
 	}
 
 	// An invalid spec leaves the directory as it was.
@@ -219,17 +220,21 @@ func TestDiffFile(t *testing.T) {
 	}
 }
 
+// diff exits 2 on any error, so that CI tells a stale output (1) from a
+// broken step, as with diff(1) and kubectl diff.
 func TestDiffUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"diff"},
-		{"diff", "a", "b"},
+		{"diff", "--nope", dir},
+		{"diff", "missing.yaml", dir},
+		{"diff", "-n", "Not_A_Namespace", dir},
 		{"diff", "-o", "json", dir},
 		{"diff", "-o", dir + "/", dir},
 		{"diff", "-f", filepath.Join(repoRoot, "testdata", "invalid", "replicas-zero.yaml"), dir},
 	} {
-		if r := run(t, "", args...); r.code != 1 || r.stdout != "" || r.err == "" {
-			t.Errorf("%v = %+v: want exit 1, an error, no stdout", args, r)
+		if r := run(t, "", args...); r.code != 2 || r.stdout != "" || r.err == "" {
+			t.Errorf("%v = %+v: want exit 2, an error, no stdout", args, r)
 		}
 	}
 }

@@ -19,9 +19,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/output"
-	"github.com/mysqlgen/mysqlgen/internal/patch"
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/pipeline"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
 
@@ -98,28 +98,25 @@ func executeGuarded(rw *kio.ByteReadWriter) (err error) {
 }
 
 func process(rl *framework.ResourceList) error {
-	objs, results := renderConfig(rl.FunctionConfig)
+	if results := duplicateKeys(rl.Items); len(results) > 0 {
+		rl.Results = append(rl.Results, results...)
+		return &Error{Results: results}
+	}
+	trees, results := renderConfig(rl.FunctionConfig)
 	if len(results) > 0 {
 		rl.Results = append(rl.Results, results...)
 		return &Error{Results: results}
 	}
-	for _, o := range objs {
-		y, err := render.Encode([]render.Object{o})
-		if err != nil {
-			return err
-		}
-		n, err := yaml.Parse(string(y))
-		if err != nil {
-			return fmt.Errorf("parsing the rendered %s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
-		}
-		rl.Items = append(rl.Items, n)
+	// The trees become kyaml nodes directly: no YAML text in between.
+	for _, t := range trees {
+		rl.Items = append(rl.Items, manifest.ToRNode(t))
 	}
 	return nil
 }
 
-// renderConfig loads, defaults, validates and renders the function config,
-// as mysqlgen render does a spec file.
-func renderConfig(cfg *yaml.RNode) ([]render.Object, framework.Results) {
+// renderConfig runs the function config through the pipeline, as mysqlgen
+// render does a spec file.
+func renderConfig(cfg *yaml.RNode) ([]*manifest.Tree, framework.Results) {
 	if cfg == nil || cfg.IsNilOrEmpty() {
 		return nil, framework.Results{{
 			Severity: framework.Error,
@@ -127,27 +124,24 @@ func renderConfig(cfg *yaml.RNode) ([]render.Object, framework.Results) {
 		}}
 	}
 	ref, file := identify(cfg)
+	// The spec is read as the user wrote it (spec.Load keeps its lines for
+	// messages): the runner's YAML, not text mysqlgen wrote.
 	text, err := cfg.String()
 	if err != nil {
 		return nil, framework.Results{{Severity: framework.Error, Message: err.Error(), ResourceRef: ref, File: file}}
 	}
-	docs, err := spec.Load(strings.NewReader(text), "functionConfig")
-	if err == nil && len(docs) != 1 {
-		err = fmt.Errorf("functionConfig holds %d documents, expected one %s", len(docs), spec.Kind)
+	docs, errs := pipeline.Load([]pipeline.Source{pipeline.Reader("functionConfig", strings.NewReader(text))})
+	if len(errs) == 0 && len(docs) != 1 {
+		errs = []error{fmt.Errorf("functionConfig holds %d documents, expected one %s", len(docs), spec.Kind)}
 	}
-	if err != nil {
-		return nil, toResults(err, ref, file)
-	}
-	c := docs[0].Cluster
-	spec.SetDefaults(c)
-	if errs := spec.Validate(c); len(errs) > 0 {
-		return nil, fieldResults(errs, ref, file)
-	}
-	objs, errs := patch.Apply(render.Objects(c), c.Spec.Patches, field.NewPath("spec", "patches"))
 	if len(errs) > 0 {
-		return nil, fieldResults(errs, ref, file)
+		return nil, toResults(errs, ref, file)
 	}
-	return output.Sort(objs, output.OrderLegacy), nil
+	trees, errs := pipeline.Render(docs, pipeline.Options{Order: output.OrderLegacy})
+	if len(errs) > 0 {
+		return nil, toResults(errs, ref, file)
+	}
+	return trees, nil
 }
 
 // identify names the function config for results: its identity, and its
@@ -195,12 +189,33 @@ func scalarAt(n *yaml.Node, keys ...string) string {
 	return n.Value
 }
 
-func toResults(err error, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {
-	var se *spec.Error
-	if errors.As(err, &se) {
-		return fieldResults(se.Errs, ref, file)
+func toResults(errs []error, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {
+	var results framework.Results
+	for _, err := range errs {
+		var se *spec.Error
+		if errors.As(err, &se) {
+			results = append(results, problemResults(se, ref, file)...)
+			continue
+		}
+		results = append(results, &framework.Result{Severity: framework.Error, Message: strings.TrimPrefix(err.Error(), "functionConfig: "), ResourceRef: ref, File: file})
 	}
-	return framework.Results{{Severity: framework.Error, Message: strings.TrimPrefix(err.Error(), "functionConfig: "), ResourceRef: ref, File: file}}
+	return results
+}
+
+// problemResults are a spec's problems as results, as many as the CLI
+// prints: a hostile spec can hold tens of thousands, and a ResourceList of
+// them helps no one. The last result says how many more there were.
+func problemResults(se *spec.Error, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {
+	n := min(len(se.Problems), spec.MaxPrintedErrors)
+	errs := make(field.ErrorList, n)
+	for i := range n {
+		errs[i] = se.Problems[i].Err
+	}
+	results := fieldResults(errs, ref, file)
+	if more := len(se.Problems) - n; more > 0 {
+		results = append(results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf("and %d more errors", more), ResourceRef: ref, File: file})
+	}
+	return results
 }
 
 func fieldResults(errs field.ErrorList, ref *yaml.ResourceIdentifier, file *framework.File) framework.Results {

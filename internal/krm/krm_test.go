@@ -2,12 +2,14 @@ package krm
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/output"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
@@ -80,10 +82,18 @@ func expected(t *testing.T) []map[string]any {
 	}
 	c := docs[0].Cluster
 	spec.SetDefaults(c)
-	objs := output.Sort(render.Objects(c), output.OrderLegacy)
+	b := manifest.NewBuilder()
+	var trees []*manifest.Tree
+	for _, o := range render.Objects(c) {
+		tree, err := b.Build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees = append(trees, tree)
+	}
 	var out []map[string]any
-	for _, o := range objs {
-		y, err := render.Encode([]render.Object{o})
+	for _, o := range output.Sort(trees, output.OrderLegacy) {
+		y, err := manifest.YAML([]*manifest.Tree{o})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,5 +240,49 @@ func TestIsResourceList(t *testing.T) {
 		if got := IsResourceList([]byte(in)); got != want {
 			t.Errorf("IsResourceList(%.40q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// A spec with thousands of errors comes back as the first
+// spec.MaxPrintedErrors results and one saying how many more, as the CLI
+// prints them: a ResourceList of every one would only be megabytes of noise.
+func TestRunCapsResults(t *testing.T) {
+	var cfg strings.Builder
+	cfg.WriteString("apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\n  labels:\n")
+	const bad = 250
+	for i := range bad {
+		fmt.Fprintf(&cfg, "    l%d: -not a label value-\n", i)
+	}
+	var out strings.Builder
+	err := Run(strings.NewReader(resourceList("config.kubernetes.io/v1", "", cfg.String())), &out)
+	var ke *Error
+	if !errors.As(err, &ke) {
+		t.Fatalf("err = %v, want an *Error", err)
+	}
+	got := decode(t, out.String())
+	if len(got.Results) != spec.MaxPrintedErrors+1 {
+		t.Fatalf("%d results, want %d", len(got.Results), spec.MaxPrintedErrors+1)
+	}
+	last := got.Results[len(got.Results)-1]
+	if want := fmt.Sprintf("and %d more errors", bad-spec.MaxPrintedErrors); last["message"] != want {
+		t.Errorf("last result %v, want the message %q", last, want)
+	}
+}
+
+// An item that names one key twice would be passed through into output
+// that kubectl's decoders refuse: it is refused, and nothing is rendered.
+func TestRunRefusesDuplicateKeys(t *testing.T) {
+	items := "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: other}\n  data:\n    a: x\n    a: y\n"
+	var out strings.Builder
+	err := Run(strings.NewReader(resourceList("config.kubernetes.io/v1", items, spec1)), &out)
+	var ke *Error
+	if !errors.As(err, &ke) {
+		t.Fatalf("err = %v, want an *Error", err)
+	}
+	if want := `items[0]: line 9: mapping key "a" is already defined`; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to say %q", err, want)
+	}
+	if got := decode(t, out.String()); len(got.Items) != 1 {
+		t.Errorf("%d items, want only the one given", len(got.Items))
 	}
 }

@@ -10,14 +10,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 )
 
-func twoObjects() []render.Object {
-	return []render.Object{
+func twoObjects() []*manifest.Tree {
+	return trees(
 		configMap("mysql-config", map[string]string{"my.cnf": "[mysqld]\n"}),
 		obj("apps/v1", "StatefulSet", "db", "mysql"),
-	}
+	)
 }
 
 // readTree reads every file under dir, by relative path.
@@ -51,7 +51,7 @@ func TestFiles(t *testing.T) {
 	want := map[string]string{
 		"configmap-mysql-config.yaml": Header + "apiVersion: v1\ndata:\n  my.cnf: |\n    [mysqld]\nkind: ConfigMap\nmetadata:\n  name: mysql-config\n  namespace: db\n",
 		"statefulset-mysql.yaml":      Header + "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\n  namespace: db\n",
-		"kustomization.yaml": Header + `apiVersion: kustomize.config.k8s.io/v1beta1
+		KustomizationFile: Header + `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
 - configmap-mysql-config.yaml
@@ -64,11 +64,11 @@ resources:
 }
 
 func TestFilesRefusesCollisions(t *testing.T) {
-	_, err := Files([]render.Object{obj("v1", "Service", "a", "mysql"), obj("v1", "Service", "b", "mysql")})
+	_, err := Files(trees(obj("v1", "Service", "a", "mysql"), obj("v1", "Service", "b", "mysql")))
 	if err == nil || !strings.Contains(err.Error(), `Service mysql in namespace "a" and in namespace "b" would both be written to service-mysql.yaml`) {
 		t.Errorf("err = %v", err)
 	}
-	_, err = Files([]render.Object{obj("v1", "Service", "a", "../evil")})
+	_, err = Files(trees(obj("v1", "Service", "a", "../evil")))
 	if err == nil || !strings.Contains(err.Error(), "cannot be written to a file of its own") {
 		t.Errorf("err = %v", err)
 	}
@@ -88,7 +88,7 @@ func TestWriteDir(t *testing.T) {
 	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o755 {
 		t.Errorf("directory mode %v, want 0755", info.Mode().Perm())
 	}
-	if info, _ := os.Stat(filepath.Join(dir, "kustomization.yaml")); info.Mode().Perm() != 0o644 {
+	if info, _ := os.Stat(filepath.Join(dir, KustomizationFile)); info.Mode().Perm() != 0o644 {
 		t.Errorf("file mode %v, want 0644", info.Mode().Perm())
 	}
 
@@ -185,8 +185,8 @@ func TestExchangeByRenames(t *testing.T) {
 	os.Mkdir(b, 0o755)
 	os.WriteFile(filepath.Join(a, "new"), nil, 0o644)
 	os.WriteFile(filepath.Join(b, "old"), nil, 0o644)
-	if err := exchangeByRenames(a, b); err != nil {
-		t.Fatal(err)
+	if oldAt, err := exchangeByRenames(a, b); err != nil || oldAt != a {
+		t.Fatalf("old b at %q: %v", oldAt, err)
 	}
 	if _, err := os.Stat(filepath.Join(b, "new")); err != nil {
 		t.Error("b does not hold the new files")
@@ -238,7 +238,7 @@ func TestDiffDir(t *testing.T) {
 	if from, to := DiffNames("/abs/x.yaml"); from != "/abs/x.yaml" || to != "/abs/x.yaml" {
 		t.Errorf("DiffNames of an absolute path = %s, %s", from, to)
 	}
-	changed, _ := Files([]render.Object{configMap("mysql-config", map[string]string{"my.cnf": "[mysqld]\nx=1\n"})})
+	changed, _ := Files(trees(configMap("mysql-config", map[string]string{"my.cnf": "[mysqld]\nx=1\n"})))
 	got, err := DiffDir(dir, changed)
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +247,7 @@ func TestDiffDir(t *testing.T) {
 	for _, want := range []string{
 		"--- a/" + p + "/configmap-mysql-config.yaml\n+++ b/" + p + "/configmap-mysql-config.yaml\n",
 		"     [mysqld]\n+    x=1\n",
-		"--- a/" + p + "/kustomization.yaml\n+++ b/" + p + "/kustomization.yaml\n",
+		"--- a/" + p + "/Kustomization\n+++ b/" + p + "/Kustomization\n",
 		"--- a/" + p + "/statefulset-mysql.yaml\n+++ /dev/null\n",
 	} {
 		if !strings.Contains(got, want) {

@@ -6,8 +6,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/mysqlgen/mysqlgen/internal/render"
 )
 
 func configMap(name string, data map[string]string) *corev1.ConfigMap {
@@ -19,14 +17,14 @@ func configMap(name string, data map[string]string) *corev1.ConfigMap {
 }
 
 func TestEncode(t *testing.T) {
-	objs := []render.Object{
+	objs := trees(
 		configMap("a", map[string]string{"run.sh": "test -f x && echo <ok>\n"}),
 		&corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 			ObjectMeta: metav1.ObjectMeta{Name: "b"},
 			Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "mysql", Port: 3306}}},
 		},
-	}
+	)
 	cases := map[Format]string{
 		FormatYAML: `apiVersion: v1
 data:

@@ -1,6 +1,6 @@
 // Package output turns rendered objects into what a user keeps: a stream of
 // YAML documents or a JSON List in a chosen document order, or a directory of
-// one file per object with a kustomization.yaml, written atomically; and it
+// one file per object with a Kustomization file, written atomically; and it
 // compares such output with what is on disk, for drift checks in CI.
 package output
 
@@ -12,7 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/mysqlgen/mysqlgen/internal/render"
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 )
 
 // Order is an order of documents.
@@ -38,8 +38,8 @@ func ParseOrder(s string) (Order, error) {
 	return "", fmt.Errorf("unknown document order %q: use legacy (kustomize's, the default) or helm (Helm's install order)", s)
 }
 
-// Sort returns objs in order o, in a new slice.
-func Sort(objs []render.Object, o Order) []render.Object {
+// Sort returns trees in order o, in a new slice.
+func Sort(objs []*manifest.Tree, o Order) []*manifest.Tree {
 	out := slices.Clone(objs)
 	switch o {
 	case OrderHelm:
@@ -50,8 +50,8 @@ func Sort(objs []render.Object, o Order) []render.Object {
 	return out
 }
 
-func gvk(o render.Object) schema.GroupVersionKind {
-	return o.GetObjectKind().GroupVersionKind()
+func gvk(o *manifest.Tree) schema.GroupVersionKind {
+	return o.GVK()
 }
 
 // legacyFirst and legacyLast are kustomize's legacy order (kyaml resid's
@@ -81,7 +81,7 @@ var (
 // compareLegacy orders as kustomize's legacy sort does: by kind rank, then by
 // group_version_kind, then by namespace and name, with kustomize's
 // placeholders for empty parts ("~G", "~X", ...), which sort after letters.
-func compareLegacy(a, b render.Object) int {
+func compareLegacy(a, b *manifest.Tree) int {
 	ga, gb := gvk(a), gvk(b)
 	if ga != gb {
 		if c := cmp.Compare(legacyRank[ga.Kind], legacyRank[gb.Kind]); c != 0 {
@@ -94,8 +94,8 @@ func compareLegacy(a, b render.Object) int {
 		return c
 	}
 	return cmp.Or(
-		strings.Compare(orPlaceholder(a.GetNamespace(), "~X"), orPlaceholder(b.GetNamespace(), "~X")),
-		strings.Compare(orPlaceholder(a.GetName(), "~N"), orPlaceholder(b.GetName(), "~N")),
+		strings.Compare(orPlaceholder(a.Namespace(), "~X"), orPlaceholder(b.Namespace(), "~X")),
+		strings.Compare(orPlaceholder(a.Name(), "~N"), orPlaceholder(b.Name(), "~N")),
 	)
 }
 
@@ -124,7 +124,7 @@ var helmInstallOrder = []string{
 	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
 }
 
-func compareHelm(a, b render.Object) int {
+func compareHelm(a, b *manifest.Tree) int {
 	ka, kb := gvk(a).Kind, gvk(b).Kind
 	ra, aok := slices.Index(helmInstallOrder, ka), slices.Contains(helmInstallOrder, ka)
 	rb, bok := slices.Index(helmInstallOrder, kb), slices.Contains(helmInstallOrder, kb)

@@ -12,8 +12,23 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 )
+
+// trees builds the trees of objs.
+func trees(objs ...render.Object) []*manifest.Tree {
+	b := manifest.NewBuilder()
+	out := make([]*manifest.Tree, len(objs))
+	for i, o := range objs {
+		t, err := b.Build(o)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = t
+	}
+	return out
+}
 
 func obj(apiVersion, kind, namespace, name string) render.Object {
 	u := &unstructured.Unstructured{}
@@ -27,8 +42,8 @@ func obj(apiVersion, kind, namespace, name string) render.Object {
 // mixed holds every kind mysqlgen renders and the awkward cases of both
 // orders: kinds neither list knows, objects of one kind in several
 // namespaces, and cluster-scoped objects.
-func mixed() []render.Object {
-	return []render.Object{
+func mixed() []*manifest.Tree {
+	return trees(
 		obj("apps/v1", "StatefulSet", "db", "mysql"),
 		obj("v1", "Service", "db", "mysql-read"),
 		obj("v1", "Service", "db", "mysql-primary"),
@@ -45,13 +60,13 @@ func mixed() []render.Object {
 		obj("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "", "hook"),
 		obj("rbac.authorization.k8s.io/v1", "Role", "db", "reader"),
 		obj("apps/v1", "Deployment", "db", "app"),
-	}
+	)
 }
 
-func names(objs []render.Object) []string {
+func names(objs []*manifest.Tree) []string {
 	out := make([]string, len(objs))
 	for i, o := range objs {
-		out[i] = fmt.Sprintf("%s %s/%s", gvk(o).Kind, o.GetNamespace(), o.GetName())
+		out[i] = fmt.Sprintf("%s %s/%s", gvk(o).Kind, o.Namespace(), o.Name())
 	}
 	return out
 }
@@ -112,7 +127,7 @@ func TestSortLegacyIsKustomizes(t *testing.T) {
 		shuffled := slices.Clone(objs)
 		r := rand.New(rand.NewPCG(seed, seed))
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		y, err := render.Encode(shuffled)
+		y, err := manifest.YAML(shuffled)
 		if err != nil {
 			t.Fatal(err)
 		}

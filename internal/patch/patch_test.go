@@ -8,13 +8,30 @@ import (
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
 )
+
+// rendered is the trees of a cluster's objects.
+func rendered(t *testing.T, c *spec.MySQLCluster) []*manifest.Tree {
+	t.Helper()
+	b := manifest.NewBuilder()
+	var out []*manifest.Tree
+	for _, o := range render.Objects(c) {
+		tree, err := b.Build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tree)
+	}
+	return out
+}
 
 func cluster(t *testing.T, namespace string) *spec.MySQLCluster {
 	t.Helper()
@@ -32,16 +49,12 @@ func cluster(t *testing.T, namespace string) *spec.MySQLCluster {
 var path = field.NewPath("spec", "patches")
 
 // byName finds a patched object and converts it back to its type.
-func byName[T any](t *testing.T, objs []render.Object, kind, name string) *T {
+func byName[T any](t *testing.T, objs []*manifest.Tree, kind, name string) *T {
 	t.Helper()
 	for _, o := range objs {
-		if o.GetObjectKind().GroupVersionKind().Kind == kind && o.GetName() == name {
-			m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-			if err != nil {
-				t.Fatal(err)
-			}
+		if o.Kind() == kind && o.Name() == name {
 			out := new(T)
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, out); err != nil {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Plain(), out); err != nil {
 				t.Fatal(err)
 			}
 			return out
@@ -61,7 +74,7 @@ func container(sts *appsv1.StatefulSet, name string) *corev1.Container {
 }
 
 func TestNoPatchesLeavesObjectsAlone(t *testing.T) {
-	objs := render.Objects(cluster(t, ""))
+	objs := rendered(t, cluster(t, ""))
 	got, errs := Apply(objs, nil, path)
 	if len(errs) > 0 || len(got) != len(objs) || got[0] != objs[0] {
 		t.Errorf("Apply with no patches = %d objects, %v; want the same objects", len(got), errs)
@@ -72,7 +85,7 @@ func TestApply(t *testing.T) {
 	for _, ns := range []string{"", "shop"} {
 		t.Run("namespace "+ns, func(t *testing.T) {
 			c := cluster(t, ns)
-			objs := render.Objects(c)
+			objs := rendered(t, c)
 			before := byName[appsv1.StatefulSet](t, objs, "StatefulSet", "db")
 			got, errs := Apply(objs, []spec.Patch{
 				{Patch: `apiVersion: apps/v1
@@ -105,8 +118,8 @@ spec: {minReadySeconds: 10}
 				t.Fatalf("%d objects, want %d", len(got), len(objs))
 			}
 			for i := range objs {
-				if got[i].GetName() != objs[i].GetName() || got[i].GetNamespace() != ns {
-					t.Errorf("object %d is %s in %q, want %s in %q", i, got[i].GetName(), got[i].GetNamespace(), objs[i].GetName(), ns)
+				if got[i].Name() != objs[i].Name() || got[i].Namespace() != ns {
+					t.Errorf("object %d is %s in %q, want %s in %q", i, got[i].Name(), got[i].Namespace(), objs[i].Name(), ns)
 				}
 			}
 			sts := byName[appsv1.StatefulSet](t, got, "StatefulSet", "db")
@@ -132,11 +145,11 @@ spec: {minReadySeconds: 10}
 				}
 			}
 			// Nothing of kustomize's bookkeeping is left behind.
-			out, err := render.Encode(got)
+			out, err := manifest.YAML(got)
 			if err != nil {
 				t.Fatal(err)
 			}
-			unpatched, _ := render.Encode(objs)
+			unpatched, _ := manifest.YAML(objs)
 			for _, bad := range []string{"config.kubernetes.io", "kustomize", "\nstatus:", ": null\n", ": {}\n", ": []\n"} {
 				// emptyDir: {} and podSelector: {} mean something.
 				if strings.Count(string(out), bad) != strings.Count(string(unpatched), bad) {
@@ -150,7 +163,7 @@ spec: {minReadySeconds: 10}
 // Patched output is what the patch says, and only that: equal to the
 // unpatched objects but for the patched field.
 func TestApplyChangesOnlyWhatThePatchSays(t *testing.T) {
-	objs := render.Objects(cluster(t, "ns"))
+	objs := rendered(t, cluster(t, "ns"))
 	got, errs := Apply(objs, []spec.Patch{{
 		Target: &spec.PatchTarget{Kind: "ConfigMap", Name: "db-config"},
 		Patch:  `[{"op": "add", "path": "/data/extra.cnf", "value": "[mysqld]\n"}]`,
@@ -158,8 +171,8 @@ func TestApplyChangesOnlyWhatThePatchSays(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	want, _ := render.Encode(objs)
-	have, _ := render.Encode(got)
+	want, _ := manifest.YAML(objs)
+	have, _ := manifest.YAML(got)
 	var wantDocs, haveDocs []map[string]any
 	for _, d := range strings.Split(string(want), "\n---\n") {
 		var m map[string]any
@@ -178,7 +191,7 @@ func TestApplyChangesOnlyWhatThePatchSays(t *testing.T) {
 }
 
 func TestApplyErrors(t *testing.T) {
-	objs := render.Objects(cluster(t, ""))
+	objs := rendered(t, cluster(t, ""))
 	rendered := "ConfigMap/db-config, ConfigMap/db-scripts"
 	_, errs := Apply(objs, []spec.Patch{
 		{Patch: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: dbb}\nspec: {minReadySeconds: 1}\n"},
@@ -207,6 +220,58 @@ func TestApplyErrors(t *testing.T) {
 	for i, e := range errs {
 		if !strings.HasPrefix(e.Error(), want[i]) {
 			t.Errorf("error %d:\n%s\nwant a prefix of\n%s", i, e, want[i])
+		}
+	}
+}
+
+// Bug 1: a patch's empty selector means every pod and must be written, not
+// pruned as noise (a missing selector selects nothing).
+func TestApplyKeepsMeaningfulEmpties(t *testing.T) {
+	objs := rendered(t, cluster(t, "ns"))
+	got, errs := Apply(objs, []spec.Patch{
+		{Target: &spec.PatchTarget{Kind: "PodDisruptionBudget"}, Patch: "[{op: replace, path: /spec/selector, value: {}}]"},
+		{Target: &spec.PatchTarget{Kind: "StatefulSet"}, Patch: `spec:
+  template:
+    spec:
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: zone
+        whenUnsatisfiable: ScheduleAnyway
+        labelSelector: {}
+`},
+	}, path)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	out, err := manifest.YAML(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\n  selector: {}\n", "\n      - labelSelector: {}\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("patched output lacks %q", want)
+		}
+	}
+	pdb := byName[policyv1.PodDisruptionBudget](t, got, "PodDisruptionBudget", "db")
+	if pdb.Spec.Selector == nil || len(pdb.Spec.Selector.MatchLabels) != 0 {
+		t.Errorf("PDB selector = %v, want an empty selector", pdb.Spec.Selector)
+	}
+}
+
+// Issue 12 item 6: a $patch: delete without a target panicked. Deleting an
+// object is refused at the patch's index, for every way to write it.
+func TestApplyDeleteIsAnError(t *testing.T) {
+	objs := rendered(t, cluster(t, "ns"))
+	for _, p := range []spec.Patch{
+		{Patch: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n$patch: delete\n"},
+		{Patch: "$patch: delete\n"},
+		{Patch: "apiVersion: v1\nkind: Service\nmetadata: {name: db-read, namespace: ns}\n$patch: delete\n---\napiVersion: v1\nkind: Service\nmetadata: {name: db}\n$patch: delete\n"},
+		{Target: &spec.PatchTarget{Kind: "Service"}, Patch: "$patch: delete\n"},
+		{Target: &spec.PatchTarget{Kind: "ConfigMap", Name: "db-config"}, Patch: "[{op: remove, path: /metadata}]"},
+	} {
+		got, errs := Apply(objs, []spec.Patch{p}, path)
+		if len(errs) != 1 || got != nil || !strings.HasPrefix(errs[0].Error(), "spec.patches[0]: Invalid value: ") {
+			t.Errorf("%q: %d objects, errors %v; want one error at spec.patches[0]", p.Patch, len(got), errs)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"maps"
 	"slices"
 	"strings"
@@ -16,7 +15,8 @@ type setting struct {
 }
 
 // managedSettings are what replication and the scripts depend on; users
-// cannot override them (spec.ManagedSettings lists the same names).
+// cannot override them (spec.ManagedSettings lists these names, and more
+// that the scripts depend on without mysqlgen writing them).
 func managedSettings(c *cluster) []setting {
 	s := []setting{
 		{"datadir", pathDataDir, "cloned and bootstrapped by the scripts"},
@@ -92,36 +92,41 @@ func defaultSettings(c *cluster) []setting {
 	return append(s, memorySettings(c)...)
 }
 
-// Sizes for settings derived from the memory limit.
-const (
-	mib = int64(1) << 20
-	// InnoDB sizes its buffer pool in chunks of 128 MiB by default.
-	bufferPoolChunk = 128 * mib
-	// What a connection may cost beyond the buffer pool (sort and join
-	// buffers, thread stack), for max_connections.
-	perConnection  = 4 * mib
-	minConnections = 50
-	maxConnections = 2000
-)
-
-// memorySettings size the buffer pool and the connection limit from the
-// server container's memory limit, when there is one; each line's comment
-// says where its value came from.
+// memorySettings size the buffer pool, the connection limit and, on MySQL
+// 8, TempTable's RAM from the server container's memory limit, when there
+// is one (spec.PlanMemory); a buffer pool from spec.config drives the
+// connection limit in its place. Each line's comment says where its value
+// came from.
 func memorySettings(c *cluster) []setting {
-	limit, ok := c.Spec.Resources.Limits["memory"]
-	if !ok {
+	limit := spec.MemoryLimit(&c.Spec)
+	if limit == 0 {
 		return nil
 	}
-	q := resource.MustParse(limit)
-	bytes := q.Value()
-	pool := max(bytes*7/10/bufferPoolChunk*bufferPoolChunk, bufferPoolChunk)
-	conns := min(max((bytes-pool)/perConnection, minConnections), maxConnections)
-	return []setting{
-		{"innodb-buffer-pool-size", fmt.Sprintf("%dM", pool/mib),
-			fmt.Sprintf("70%% of the mysql container's memory limit (%s), rounded down to the 128M chunk size", limit)},
-		{"max-connections", fmt.Sprint(conns),
-			fmt.Sprintf("the memory limit (%s) less the buffer pool, at 4M a connection, between %d and %d", limit, minConnections, maxConnections)},
+	text := c.Spec.Resources.Limits["memory"]
+	var userPool int64
+	if v, ok := spec.ConfigValue(c.Spec.Config, "innodb_buffer_pool_size"); ok {
+		userPool, _ = spec.ParseOptionSize(v)
 	}
+	m := spec.PlanMemory(c.release, limit, userPool)
+	var s []setting
+	poolFrom := fmt.Sprintf("spec.config's innodb_buffer_pool_size (%dM)", m.BufferPool/spec.MiB)
+	if userPool == 0 {
+		poolFrom = "the buffer pool"
+		why := fmt.Sprintf("%d%% of the mysql container's memory limit (%s), rounded down to the 128M chunk size", spec.BufferPoolPercent, text)
+		if !m.ByShare {
+			why = fmt.Sprintf("the mysql container's memory limit (%s) less %dM for the rest of the server and %dM for %d connections, rounded down to the 128M chunk size: at this limit %d%% would leave the server too little and get it killed",
+				text, m.Headroom/spec.MiB, spec.MinConnections*spec.PerConnection/spec.MiB, spec.MinConnections, spec.BufferPoolPercent)
+		}
+		s = append(s, setting{"innodb-buffer-pool-size", fmt.Sprintf("%dM", m.BufferPool/spec.MiB), why})
+	}
+	s = append(s, setting{"max-connections", fmt.Sprint(m.Connections),
+		fmt.Sprintf("the memory limit (%s) less %s and %dM for the rest of the server, at %dM a connection, between %d and %d",
+			text, poolFrom, m.Headroom/spec.MiB, spec.PerConnection/spec.MiB, spec.MinConnections, spec.MaxConnections)})
+	if m.TempTableRAM > 0 {
+		s = append(s, setting{"temptable-max-ram", fmt.Sprintf("%dM", m.TempTableRAM/spec.MiB),
+			fmt.Sprintf("in-memory temporary tables may take 1/16 of the memory limit (%s), between 64M and the server's 1G default, counted in the %dM", text, m.Headroom/spec.MiB)})
+	}
+	return s
 }
 
 // makeMyCnf renders the base my.cnf every member shares: managed settings,

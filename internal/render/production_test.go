@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,31 +118,50 @@ func TestScheduling(t *testing.T) {
 	}
 }
 
+// The derived settings fit the memory limit with the rest of the server
+// (spec.PlanMemory), so that a busy server is not killed; a buffer pool
+// from spec.config drives the connection limit.
 func TestMemoryTuning(t *testing.T) {
 	cases := []struct {
-		limit, pool, conns string
+		flavor, version, limit string
+		config                 map[string]string
+		want, absent           []string
 	}{
-		{"1Gi", "innodb-buffer-pool-size=640M", "max-connections=96"},
-		{"8Gi", "innodb-buffer-pool-size=5632M", "max-connections=640"},
-		{"256Mi", "innodb-buffer-pool-size=128M", "max-connections=50"},
-		{"64Gi", "innodb-buffer-pool-size=45824M", "max-connections=2000"},
+		{"mysql", "8.4", "1Gi", nil, []string{"innodb-buffer-pool-size=384M", "max-connections=64", "temptable-max-ram=64M"}, nil},
+		{"mysql", "8.4", "2Gi", nil, []string{"innodb-buffer-pool-size=1280M", "max-connections=80", "temptable-max-ram=128M"}, nil},
+		{"mysql", "8.0", "8Gi", nil, []string{"innodb-buffer-pool-size=5632M", "max-connections=432", "temptable-max-ram=512M"}, nil},
+		{"mysql", "8.4", "64Gi", nil, []string{"innodb-buffer-pool-size=45824M", "max-connections=2000", "temptable-max-ram=1024M"}, nil},
+		{"mariadb", "11.4", "1Gi", nil, []string{"innodb-buffer-pool-size=512M", "max-connections=80"}, []string{"temptable"}},
+		{"mysql", "5.7", "1Gi", nil, []string{"innodb-buffer-pool-size=512M", "max-connections=64"}, []string{"temptable"}},
+		{"mysql", "8.4", "4Gi", map[string]string{"innodb_buffer_pool_size": "2G"},
+			[]string{"max-connections=368", "less spec.config's innodb_buffer_pool_size (2048M)", "innodb_buffer_pool_size=2G"}, []string{"innodb-buffer-pool-size="}},
+		{"mysql", "8.4", "4Gi", map[string]string{"max_connections": "500"}, []string{"max_connections=500"}, []string{"max-connections="}},
 	}
 	for _, tc := range cases {
+		name := tc.flavor + " " + tc.version + " " + tc.limit
 		c := defaulted(t, func(s *spec.ClusterSpec) {
+			s.Flavor, s.Version, s.Config = tc.flavor, tc.version, tc.config
 			s.Resources = spec.Resources{Limits: map[string]string{"memory": tc.limit}}
 		})
 		cnf := makeMyCnf(&cluster{MySQLCluster: c, release: mustRelease(t, c)})
-		if !strings.Contains(cnf, tc.pool+"\n") || !strings.Contains(cnf, tc.conns+"\n") {
-			t.Errorf("limit %s: my.cnf lacks %s or %s:\n%s", tc.limit, tc.pool, tc.conns, cnf)
+		for _, w := range tc.want {
+			if !strings.Contains(cnf, w) {
+				t.Errorf("%s %v: my.cnf lacks %s:\n%s", name, tc.config, w, cnf)
+			}
+		}
+		for _, a := range tc.absent {
+			if strings.Contains(cnf, a) {
+				t.Errorf("%s %v: my.cnf has %s:\n%s", name, tc.config, a, cnf)
+			}
+		}
+		limit := spec.MemoryLimit(&c.Spec)
+		if m := spec.PlanMemory(mustRelease(t, c), limit, 0); m.BufferPool+m.Headroom+m.Connections*spec.PerConnection > limit && m.Connections < spec.MaxConnections {
+			t.Errorf("%s: %+v exceeds the limit", name, m)
 		}
 	}
 	noLimit := defaulted(t, func(s *spec.ClusterSpec) { s.Resources = spec.Resources{Requests: map[string]string{"cpu": "1"}} })
 	if cnf := makeMyCnf(&cluster{MySQLCluster: noLimit, release: mustRelease(t, noLimit)}); strings.Contains(cnf, "innodb-buffer-pool-size") {
 		t.Error("a buffer pool size without a memory limit")
-	}
-	overridden := defaulted(t, func(s *spec.ClusterSpec) { s.Config = map[string]string{"innodb_buffer_pool_size": "2G"} })
-	if cnf := makeMyCnf(&cluster{MySQLCluster: overridden, release: mustRelease(t, overridden)}); strings.Contains(cnf, "innodb-buffer-pool-size=") {
-		t.Error("spec.config did not override the derived buffer pool size")
 	}
 }
 
@@ -199,3 +219,17 @@ func TestMetricsContainer(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// spec.DefaultedSettings names every setting written with a default, so
+// that validate refuses overriding one under an abbreviation.
+func TestDefaultedSettingsAreListed(t *testing.T) {
+	for name, c := range matrix(t) {
+		c.Spec.Resources = spec.Resources{Limits: map[string]string{"memory": "4Gi"}}
+		c.Spec.Config = nil
+		for _, s := range defaultSettings(&cluster{MySQLCluster: c, release: mustRelease(t, c)}) {
+			if !slices.Contains(spec.DefaultedSettings, spec.NormalizeConfigKey(s.key)) {
+				t.Errorf("%s: %s is written with a default but not in spec.DefaultedSettings", name, s.key)
+			}
+		}
+	}
+}

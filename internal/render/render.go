@@ -1,6 +1,7 @@
 // Package render turns a defaulted, validated spec into typed Kubernetes
-// objects and encodes them as clean, deterministic YAML. It never reads files,
-// never defaults and never validates: internal/spec has done all of that.
+// objects. It never reads files, never defaults, never validates
+// (internal/spec has done all of that) and never serialises
+// (internal/manifest does).
 package render
 
 import (
@@ -45,10 +46,11 @@ func Objects(c *spec.MySQLCluster) []Object {
 		makeReadService(cl),
 		makePrimaryService(cl),
 		makeMetricsService(cl),
-		makeStatefulSet(cl, configDigest(config.Data, scripts.Data)),
+		makeStatefulSet(cl, ConfigDigest(config.Data, scripts.Data)),
 		makePodDisruptionBudget(cl),
 		makeNetworkPolicy(cl),
 		makeServiceMonitor(cl),
+		makePrometheusRule(cl),
 	} {
 		// A typed nil pointer in an interface is not nil: ask reflection.
 		if !reflect.ValueOf(o).IsNil() {
@@ -93,8 +95,21 @@ func (c *cluster) objectMeta(name string) metav1.ObjectMeta {
 	}
 }
 
-// configDigest hashes ConfigMap data in sorted key order.
-func configDigest(data ...map[string]string) string {
+// ConfigDigestAnnotation is the StatefulSet's pod template annotation
+// holding ConfigDigest of the ConfigMaps DigestedConfigMaps names: a change
+// to them changes the pod template, and so rolls the pods.
+const ConfigDigestAnnotation = annotationConfigDigest
+
+// DigestedConfigMaps names the ConfigMaps the digest covers, in the order
+// they are hashed, and the StatefulSet whose pods mount them. Whoever
+// changes the objects after Objects (a spec's patches) hashes them again.
+func DigestedConfigMaps(c *spec.MySQLCluster) (configMaps []string, statefulSet string) {
+	cl := &cluster{MySQLCluster: c}
+	return []string{cl.name(configSuffix), cl.name(scriptsSuffix)}, c.Metadata.Name
+}
+
+// ConfigDigest hashes ConfigMap data in sorted key order.
+func ConfigDigest(data ...map[string]string) string {
 	h := sha256.New()
 	// The hash takes bytes: the strings are copied through one buffer
 	// rather than each converted (the scripts alone are 30 KB a cluster).

@@ -58,6 +58,7 @@ func makePodTemplate(c *cluster, configDigest string) corev1.PodTemplateSpec {
 			NodeSelector:                  maps.Clone(sched.NodeSelector),
 			Tolerations:                   slices.Clone(sched.Tolerations),
 			PriorityClassName:             sched.PriorityClassName,
+			ImagePullSecrets:              pullSecrets(c.Spec.ImagePullSecrets),
 			InitContainers:                []corev1.Container{makeInitContainer(c), makeCloneContainer(c)},
 			Containers:                    containers,
 			Volumes:                       makeVolumes(c),

@@ -39,6 +39,12 @@ type Release struct {
 	// MetricsPrivileges are the exporter user's on *.*: process list and
 	// replication status, no data.
 	MetricsPrivileges string
+	// OptionPrefixes: the server takes any unique prefix of an option name
+	// for the option (MariaDB's mysys/my_getopt.c findopt, with
+	// my_getopt_prefix_matching on by default; MySQL up to 5.7, with a
+	// deprecation warning). MySQL 8.0's mysys/my_getopt.cc findopt matches
+	// whole names only.
+	OptionPrefixes bool
 }
 
 // Releases is the table of supported servers, in a fixed order. The images
@@ -58,6 +64,7 @@ var Releases = []Release{
 		GTID:              false,
 		BackupPrivileges:  "RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",
 		MetricsPrivileges: "PROCESS, REPLICATION CLIENT",
+		OptionPrefixes:    true,
 	},
 	{
 		Flavor: FlavorMySQL, Version: "8.0",
@@ -95,6 +102,7 @@ var Releases = []Release{
 		GTID:              true,
 		BackupPrivileges:  "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
 		MetricsPrivileges: "PROCESS, BINLOG MONITOR, SLAVE MONITOR",
+		OptionPrefixes:    true,
 	},
 	{
 		Flavor: FlavorMariaDB, Version: "11.4",
@@ -107,6 +115,7 @@ var Releases = []Release{
 		GTID:              true,
 		BackupPrivileges:  "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR",
 		MetricsPrivileges: "PROCESS, BINLOG MONITOR, SLAVE MONITOR",
+		OptionPrefixes:    true,
 	},
 }
 

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,24 +107,34 @@ func TestSchemaRejectsWhatTheLoaderRejects(t *testing.T) {
 	s := compileSchema(t)
 	const head = "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\n"
 	cases := map[string]string{
-		"unknown top-level field": head + "status: {}\n",
-		"unknown spec field":      head + "spec: {replicaz: 3}\n",
-		"unknown nested field":    head + "spec: {storage: {sise: 1Gi}}\n",
-		"unknown patch field":     head + "spec: {patches: [{patch: x, path: y}]}\n",
-		"patch without patch":     head + "spec: {patches: [{target: {kind: Service}}]}\n",
-		"replicas not a number":   head + "spec: {replicas: three}\n",
-		"replicas a fraction":     head + "spec: {replicas: 1.5}\n",
-		"replicas zero":           head + "spec: {replicas: 0}\n",
-		"replicas too many":       head + "spec: {replicas: 17}\n",
-		"gtid not a boolean":      head + "spec: {replication: {gtid: yes}}\n",
-		"unknown flavor":          head + "spec: {flavor: postgres}\n",
-		"unknown pull policy":     head + "spec: {imagePullPolicy: Sometimes}\n",
-		"spec a list":             head + "spec: [1]\n",
-		"config value a mapping":  head + "spec: {config: {max_connections: {a: 1}}}\n",
-		"wrong kind":              "apiVersion: mysqlgen.dev/v1alpha1\nkind: Deployment\nmetadata: {name: db}\n",
-		"wrong apiVersion":        "apiVersion: v1\nkind: MySQLCluster\nmetadata: {name: db}\n",
-		"no name":                 "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata: {}\n",
-		"no metadata":             "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\n",
+		"unknown top-level field":           head + "status: {}\n",
+		"unknown spec field":                head + "spec: {replicaz: 3}\n",
+		"unknown nested field":              head + "spec: {storage: {sise: 1Gi}}\n",
+		"unknown patch field":               head + "spec: {patches: [{patch: x, path: y}]}\n",
+		"patch without patch":               head + "spec: {patches: [{target: {kind: Service}}]}\n",
+		"replicas not a number":             head + "spec: {replicas: three}\n",
+		"replicas a fraction":               head + "spec: {replicas: 1.5}\n",
+		"replicas zero":                     head + "spec: {replicas: 0}\n",
+		"replicas too many":                 head + "spec: {replicas: 17}\n",
+		"gtid not a boolean":                head + "spec: {replication: {gtid: yes}}\n",
+		"unknown flavor":                    head + "spec: {flavor: postgres}\n",
+		"unknown pull policy":               head + "spec: {imagePullPolicy: Sometimes}\n",
+		"spec a list":                       head + "spec: [1]\n",
+		"config value a mapping":            head + "spec: {config: {max_connections: {a: 1}}}\n",
+		"wrong kind":                        "apiVersion: mysqlgen.dev/v1alpha1\nkind: Deployment\nmetadata: {name: db}\n",
+		"wrong apiVersion":                  "apiVersion: v1\nkind: MySQLCluster\nmetadata: {name: db}\n",
+		"no name":                           "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata: {}\n",
+		"no metadata":                       "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\n",
+		"version a whole number":            head + "spec: {version: 8}\n",
+		"version of the other flavor":       head + "spec: {flavor: mariadb, version: \"8.4\"}\n",
+		"antiAffinity in capitals":          head + "spec: {scheduling: {antiAffinity: Hard}}\n",
+		"size in GB":                        head + "spec: {storage: {size: 10GB}}\n",
+		"maxUnavailable zero":               head + "spec: {podDisruptionBudget: {maxUnavailable: 0}}\n",
+		"serviceMonitor without metrics":    head + "spec: {metrics: {serviceMonitor: {enabled: true}}}\n",
+		"name in capitals":                  strings.Replace(head, "name: db", "name: DB", 1),
+		"name of 62 characters":             strings.Replace(head, "name: db", "name: "+strings.Repeat("a", 62), 1),
+		"config a managed setting":          head + "spec: {config: {Enable-Skip-Grant-Tables: \"ON\"}}\n",
+		"config an abbreviation on mariadb": head + "spec: {flavor: mariadb, version: \"10.11\", config: {datad: /tmp}}\n",
 	}
 	for name, text := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -140,7 +152,33 @@ func TestSchemaRejectsWhatTheLoaderRejects(t *testing.T) {
 	}
 }
 
-// Scalars are taken as written wherever the loader takes them so: an
+// Empty fields are not given, for the schema as for the loader; an
+// abbreviation is an option's own name where the server takes no prefixes.
+func TestSchemaAcceptsWhatTheLoaderAccepts(t *testing.T) {
+	s := compileSchema(t)
+	const head = "apiVersion: mysqlgen.dev/v1alpha1\nkind: MySQLCluster\nmetadata:\n  name: db\n"
+	for name, text := range map[string]string{
+		"storage left empty":    head + "spec:\n  storage:\n  replicas:\n",
+		"innodb on mariadb":     head + "spec: {flavor: mariadb, config: {innodb: FORCE}}\n",
+		"datad on mysql 8.4":    head + "spec: {config: {datad: x}}\n",
+		"version unquoted 11.4": head + "spec: {flavor: mariadb, version: 11.4}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := load(t, text)
+			SetDefaults(c)
+			if errs := Validate(c); len(errs) > 0 {
+				t.Fatalf("mysqlgen refuses it: %v", errs)
+			}
+			if err := s.Validate(yamlDocuments(t, text)[0]); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// Scalars are taken as written wherever the loader takes them so (but an
+// unquoted 8.0 is the number 8 to an editor, as "version: 8" is: the schema
+// wants it quoted): an
 // unquoted version or setting is no error in an editor either.
 func TestSchemaAcceptsUnquotedScalars(t *testing.T) {
 	s := compileSchema(t)
@@ -150,7 +188,7 @@ metadata:
   name: db
   labels: {tier: 1}
 spec:
-  version: 8.0
+  version: 8.4
   resources: {limits: {cpu: 2, memory: 1Gi}}
   config: {max_connections: 500, skip-name-resolve: true}
 `
@@ -197,20 +235,39 @@ func mustSchema(t *testing.T) string {
 	return string(raw)
 }
 
-// Each refinement names a field that exists: a renamed field must not
-// silently lose its constraint.
-func TestSchemaRefinementsNameFields(t *testing.T) {
-	root := parsedSchema(t)
-	for path := range schemaRefinements {
-		s := &root
-		for _, part := range strings.Split(path, ".") {
-			if s = s.Properties[part]; s == nil {
-				t.Errorf("schemaRefinements: %s is not a field of the spec", path)
-				break
-			}
+// Each refinement changes the schema: a renamed field must not silently
+// lose its constraint.
+func TestSchemaRefinementsApply(t *testing.T) {
+	all, err := generateSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range slices.Sorted(maps.Keys(schemaRefinements)) {
+		refine := schemaRefinements[path]
+		delete(schemaRefinements, path)
+		without, err := generateSchema()
+		schemaRefinements[path] = refine
+		if err != nil {
+			t.Fatal(err)
 		}
-		if s != nil && s.Enum == nil && s.Minimum == nil {
-			t.Errorf("%s: the refinement did not apply", path)
+		if bytes.Equal(all, without) {
+			t.Errorf("schemaRefinements[%q] changes nothing: is it a field of the spec?", path)
+		}
+	}
+}
+
+// The schema's words on versions follow the release table: every version,
+// and each flavor's default marked as such.
+func TestSchemaVersionsFollowTheReleaseTable(t *testing.T) {
+	d := parsedSchema(t).Properties["spec"].Properties["version"].Description
+	for _, r := range Releases {
+		if !strings.Contains(d, r.Version) {
+			t.Errorf("spec.version's description does not name %s %s: %q", r.Flavor, r.Version, d)
+		}
+	}
+	for flavor, v := range DefaultVersions {
+		if !strings.Contains(d, v+" (default) for "+flavor) {
+			t.Errorf("spec.version's description does not say %s defaults to %s: %q", flavor, v, d)
 		}
 	}
 }

@@ -40,8 +40,9 @@ func TestSetDefaults(t *testing.T) {
 			s.Metrics = Metrics{Enabled: true, Image: DefaultMetricsImage, Resources: DefaultMetricsResources,
 				ServiceMonitor: ServiceMonitor{Enabled: true, Interval: "30s"}}
 		}},
-		"user values are kept": {"spec: {replicas: 1, storage: {size: 1Gi}, resources: {limits: {memory: 2Gi}}, replication: {gtid: false}}", func(s *ClusterSpec) {
+		"user values are kept": {"spec: {replicas: 1, storage: {size: 1Gi}, resources: {limits: {memory: 2Gi}}, config: {replica_parallel_workers: \"1\"}, replication: {gtid: false}}", func(s *ClusterSpec) {
 			s.Replicas = ptr(int32(1))
+			s.Config = map[string]string{"replica_parallel_workers": "1"}
 			s.Storage.Size = "1Gi"
 			s.Resources = Resources{Limits: map[string]string{"memory": "2Gi"}}
 			s.Replication.GTID = ptr(false)

@@ -54,8 +54,8 @@ type ClusterSpec struct {
 	// Flavor is mysql (default) or mariadb.
 	Flavor string `json:"flavor,omitempty"`
 	// Version is the server's major.minor: 5.7, 8.0 or 8.4 (default) for
-	// mysql; 10.11 (default) or 11.4 for mariadb. It picks the default images
-	// and the replication SQL dialect.
+	// mysql; 10.11 or 11.4 (default) for mariadb. It picks the default images
+	// and the replication SQL dialect. Quote it: YAML reads 8.0 as the number 8.
 	Version string `json:"version,omitempty"`
 	// Image overrides the server image.
 	Image string `json:"image,omitempty"`
@@ -64,6 +64,15 @@ type ClusterSpec struct {
 	BackupImage string `json:"backupImage,omitempty"`
 	// ImagePullPolicy of every container: IfNotPresent (default), Always or Never.
 	ImagePullPolicy string `json:"imagePullPolicy,omitempty"`
+	// ImagePullSecrets names the Secrets (of type
+	// kubernetes.io/dockerconfigjson) the pods pull their images with.
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+	// ImageRegistry, such as registry.example.com/mirror, pulls every image
+	// that is on Docker Hub (the defaults, and any image set without a
+	// registry) from this registry instead, keeping its repository path
+	// (library/mysql for mysql) and its tag or digest. An image naming
+	// another registry is kept as it is.
+	ImageRegistry string `json:"imageRegistry,omitempty"`
 	// Storage is each member's data volume.
 	Storage Storage `json:"storage,omitempty"`
 	// Resources of the server container.
@@ -167,6 +176,9 @@ type Metrics struct {
 	Resources Resources `json:"resources,omitempty"`
 	// ServiceMonitor renders a Prometheus Operator ServiceMonitor.
 	ServiceMonitor ServiceMonitor `json:"serviceMonitor,omitempty"`
+	// PrometheusRule renders a Prometheus Operator PrometheusRule with the
+	// alerts of this topology.
+	PrometheusRule PrometheusRule `json:"prometheusRule,omitempty"`
 }
 
 // ServiceMonitor configures the monitoring.coreos.com/v1 ServiceMonitor.
@@ -177,6 +189,19 @@ type ServiceMonitor struct {
 	Interval string `json:"interval,omitempty"`
 	// Labels added to the ServiceMonitor, for a Prometheus serviceMonitorSelector.
 	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// PrometheusRule configures the monitoring.coreos.com/v1 PrometheusRule.
+type PrometheusRule struct {
+	// Enabled renders it; needs metrics.serviceMonitor.enabled, since the
+	// alerts select the series by the job its ServiceMonitor gives them
+	// (<name>-metrics). The pod alerts read kube-state-metrics.
+	Enabled bool `json:"enabled,omitempty"`
+	// Labels added to the PrometheusRule, for a Prometheus ruleSelector.
+	Labels map[string]string `json:"labels,omitempty"`
+	// AlertLabels are added to every alert, for Alertmanager routing
+	// (team: payments). severity is mysqlgen's.
+	AlertLabels map[string]string `json:"alertLabels,omitempty"`
 }
 
 // Resources are a container's requests and limits, as Kubernetes quantities

@@ -29,51 +29,9 @@ const (
 const ReservedLabelPrefix = "app.kubernetes.io/"
 
 var (
-	pullPolicies     = []string{"Always", "IfNotPresent", "Never"}
-	resourceNames    = []string{"cpu", "ephemeral-storage", "memory"}
-	configKeyRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	imageReferenceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:@-]*[a-zA-Z0-9._-]*$`)
-	configValueBadRE = regexp.MustCompile(`[\x00-\x1f\x7f]`)
+	pullPolicies  = []string{"Always", "IfNotPresent", "Never"}
+	resourceNames = []string{"cpu", "ephemeral-storage", "memory"}
 )
-
-// ManagedSettings are the [mysqld] settings replication and the scripts
-// depend on (normalised: lower case, '_' for '-', no loose- prefix), each
-// with the reason a user may not override it.
-var ManagedSettings = map[string]string{
-	"bind_address":                  "every member must accept connections from its peers",
-	"binlog_format":                 "replicas apply row-based events",
-	"datadir":                       "the scripts clone into and bootstrap this directory",
-	"enforce_gtid_consistency":      "set from spec.replication.gtid",
-	"gtid_mode":                     "set from spec.replication.gtid",
-	"log_bin":                       "every member writes a binary log, to serve clones and replicas",
-	"log_replica_updates":           "replicas log what they apply, so that any of them can be cloned",
-	"log_slave_updates":             "replicas log what they apply, so that any of them can be cloned",
-	"pid_file":                      "the scripts and probes find the server by it",
-	"port":                          "the Services and probes use port 3306",
-	"read_only":                     "set by role: the primary writes, replicas do not",
-	"relay_log":                     "relay logs must keep their names across pod restarts",
-	"relay_log_recovery":            "replicas refetch relay logs after a crash",
-	"server_id":                     "derived from the pod ordinal",
-	"skip_grant_tables":             "it would disable authentication",
-	"skip_networking":               "replicas and clients connect over TCP",
-	"skip_replica_start":            "the sidecar starts replication after a clone",
-	"skip_slave_start":              "the sidecar starts replication after a clone",
-	"socket":                        "the containers share the server's socket",
-	"rpl_semi_sync_master_enabled":  "set from spec.replication.semiSync",
-	"rpl_semi_sync_slave_enabled":   "set from spec.replication.semiSync",
-	"rpl_semi_sync_source_enabled":  "set from spec.replication.semiSync",
-	"rpl_semi_sync_replica_enabled": "set from spec.replication.semiSync",
-	"rpl_semi_sync_master_timeout":  "set from spec.replication.semiSync",
-	"rpl_semi_sync_source_timeout":  "set from spec.replication.semiSync",
-	"super_read_only":               "set by role: the primary writes, replicas do not",
-}
-
-// NormalizeConfigKey is the name a server sees: options are case-insensitive
-// for '-' and '_', and the loose- prefix only silences unknown options.
-func NormalizeConfigKey(k string) string {
-	k = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "-", "_")
-	return strings.TrimPrefix(k, "loose_")
-}
 
 // Validate reports every problem of a defaulted cluster at once.
 func Validate(c *MySQLCluster) field.ErrorList {
@@ -136,16 +94,18 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 	if _, known := LookupRelease(s.Flavor, s.Version); known || s.BackupImage != "" {
 		errs = append(errs, validateImage(s.BackupImage, p.Child("backupImage"))...)
 	}
+	errs = append(errs, validateRegistryAccess(s, p)...)
 	if !slices.Contains(pullPolicies, s.ImagePullPolicy) {
 		errs = append(errs, field.NotSupported(p.Child("imagePullPolicy"), s.ImagePullPolicy, pullPolicies))
 	}
-	errs = append(errs, validatePositiveQuantity(s.Storage.Size, p.Child("storage", "size"))...)
+	errs = append(errs, validateStorageSize(s.Storage.Size, p.Child("storage", "size"))...)
 	if sc := s.Storage.StorageClassName; sc != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(sc) {
 			errs = append(errs, field.Invalid(p.Child("storage", "storageClassName"), sc, msg))
 		}
 	}
 	errs = append(errs, validateResources(&s.Resources, p.Child("resources"))...)
+	errs = append(errs, validateMemory(s, p)...)
 	errs = append(errs, validateResources(&s.BackupResources, p.Child("backupResources"))...)
 	if n := s.Credentials.SecretName; n == "" {
 		errs = append(errs, field.Required(p.Child("credentials", "secretName"), "the Secret with the passwords"))
@@ -154,32 +114,90 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child("credentials", "secretName"), n, msg))
 		}
 	}
-	errs = append(errs, validateConfig(s.Config, p.Child("config"))...)
-	errs = append(errs, validateProduction(s, p)...)
+	errs = append(errs, validateConfig(s.Config, optionPrefixes(s.Flavor, s.Version), p.Child("config"))...)
+	errs = append(errs, validatePositionReplication(s, p.Child("replication", "gtid"))...)
+	errs = append(errs, validateKubernetesFields(s, p)...)
 	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
 	}
 	errs = append(errs, validatePatches(s.Patches, p.Child("patches"))...)
+	errs = append(errs, validatePrometheusRule(&s.Metrics, p.Child("metrics", "prometheusRule"))...)
 	return errs
 }
 
-func validateImage(image string, p *field.Path) field.ErrorList {
-	if image == "" {
-		return field.ErrorList{field.Required(p, "an image reference")}
+// AlertSeverityLabel is the label every rendered alert sets itself.
+const AlertSeverityLabel = "severity"
+
+// promLabelNameRE is a Prometheus label name as every Prometheus version
+// accepts it (3.x also takes UTF-8 names, but only quoted in PromQL).
+var promLabelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+func validatePrometheusRule(m *Metrics, p *field.Path) field.ErrorList {
+	r := &m.PrometheusRule
+	if !r.Enabled {
+		return nil
 	}
-	if !imageReferenceRE.MatchString(image) {
-		return field.ErrorList{field.Invalid(p, image, "must be an image reference such as registry/repository:tag or repository@sha256:digest")}
+	var errs field.ErrorList
+	if !m.Enabled || !m.ServiceMonitor.Enabled {
+		errs = append(errs, field.Invalid(p.Child("enabled"), true,
+			"needs metrics.enabled and metrics.serviceMonitor.enabled: the alerts select the exporter's series by the job its ServiceMonitor gives them"))
 	}
-	return nil
+	errs = append(errs, metav1validation.ValidateLabels(r.Labels, p.Child("labels"))...)
+	for _, k := range sortedKeys(r.AlertLabels) {
+		kp := p.Child("alertLabels").Key(k)
+		switch {
+		case !promLabelNameRE.MatchString(k) || strings.HasPrefix(k, "__"):
+			errs = append(errs, field.Invalid(kp, k, "must be a Prometheus label name: letters, digits and '_', not starting with a digit or '__'"))
+		case k == AlertSeverityLabel:
+			errs = append(errs, field.Forbidden(kp, "mysqlgen sets each alert's severity"))
+		case r.AlertLabels[k] == "":
+			errs = append(errs, field.Required(kp, "an empty value would drop the label"))
+		}
+	}
+	return errs
 }
 
-func validatePositiveQuantity(v string, p *field.Path) field.ErrorList {
+// validatePositionReplication refuses binlog-position replication where no
+// member could be cloned: the sidecar streams XtraBackup with --slave-info,
+// which XtraBackup 8 refuses on a multi-threaded replica without GTID
+// (detect_mysql_capabilities_for_backup in percona-xtrabackup's
+// storage/innobase/xtrabackup/src/backup_mysql.cc: more than one
+// replica_parallel_workers, the default 4 since MySQL 8.0.27), unless
+// spec.config keeps one applier thread.
+func validatePositionReplication(s *ClusterSpec, p *field.Path) field.ErrorList {
+	r, known := LookupRelease(s.Flavor, s.Version)
+	if !known || s.Replication.GTID == nil || *s.Replication.GTID ||
+		(r.Dialect != DialectMySQL80 && r.Dialect != DialectMySQL84) {
+		return nil
+	}
+	for _, name := range []string{"replica_parallel_workers", "slave_parallel_workers"} {
+		if v, set := ConfigValue(s.Config, name); set {
+			if n, ok := ParseOptionSize(v); ok && n <= 1 {
+				return nil
+			}
+		}
+	}
+	return field.ErrorList{field.Invalid(p, false, fmt.Sprintf(
+		"%s %s clones with XtraBackup, which refuses a replica without GTID that applies with more than one thread (replica_parallel_workers, 4 by default): keep gtid: true, or set spec.config replica_parallel_workers: \"1\"",
+		s.Flavor, s.Version))}
+}
+
+// MinStorageSize: a fresh server's data directory with its redo log takes a
+// few hundred MiB (MySQL 8.0.30+ reserves 100MiB of redo alone), and the
+// binary log rotates at 1GiB (max_binlog_size): less fills up at once.
+const MinStorageSize = "1Gi"
+
+func validateStorageSize(v string, p *field.Path) field.ErrorList {
 	q, err := resource.ParseQuantity(v)
 	if err != nil {
 		return field.ErrorList{field.Invalid(p, v, "must be a quantity such as 10Gi or 500M")}
 	}
 	if q.Sign() <= 0 {
 		return field.ErrorList{field.Invalid(p, v, "must be greater than zero")}
+	}
+	if q.Cmp(resource.MustParse(MinStorageSize)) < 0 {
+		return field.ErrorList{field.Invalid(p, v, "must be at least "+MinStorageSize+
+			" (a bare number is bytes): a new server's data directory and redo log take a few hundred MiB, and the binary log rotates at 1Gi")}
 	}
 	return nil
 }
@@ -217,32 +235,6 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 		if hasReq && hasLim && req.Cmp(lim) > 0 {
 			errs = append(errs, field.Invalid(p.Child("requests").Key(name), r.Requests[name],
 				fmt.Sprintf("must not exceed the limit %s", r.Limits[name])))
-		}
-	}
-	return errs
-}
-
-func validateConfig(config map[string]string, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	seen := map[string]string{}
-	for _, k := range sortedKeys(config) {
-		fp := p.Key(k)
-		norm := NormalizeConfigKey(k)
-		if !configKeyRE.MatchString(strings.TrimSpace(strings.ToLower(k))) {
-			errs = append(errs, field.Invalid(fp, k, "must be a server option name: letters, digits, '-' and '_'"))
-			continue
-		}
-		if why, managed := ManagedSettings[norm]; managed {
-			errs = append(errs, field.Forbidden(fp, fmt.Sprintf("%s is set by mysqlgen: %s", k, why)))
-			continue
-		}
-		if prev, dup := seen[norm]; dup {
-			errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (the same option as %s)", k, prev)))
-			continue
-		}
-		seen[norm] = k
-		if configValueBadRE.MatchString(config[k]) {
-			errs = append(errs, field.Invalid(fp, config[k], "must be one line without control characters"))
 		}
 	}
 	return errs

@@ -274,6 +274,7 @@ func TestExamplesRollout(t *testing.T) {
 			d.CheckPDBs(t, int32(replicas))
 			d.CheckNetworkPolicies(t, replicas)
 			d.CheckServiceMonitors(t, replicas)
+			d.CheckPrometheusRules(t)
 			d.CheckNoDrift(t)
 		})
 	}

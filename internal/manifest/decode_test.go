@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 )
 
 // pruned is the definition the decoder implements in one pass: decode into
-// map[string]any with encoding/json, then remove nulls, empty maps and lists
-// (but meaningful empty ones), the status, and the claim templates' status,
-// and turn whole numbers into int64.
+// map[string]any with encoding/json, then remove nulls in mappings (only:
+// empty maps and lists mean something and stay), the status, and the claim
+// templates' status, and turn whole numbers into int64.
 func pruned(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -37,11 +37,10 @@ func pruned(t *testing.T, raw []byte) map[string]any {
 						}
 					}
 				}
-				if prune(child) && !(meaningfulEmpty[k] && child != nil) {
+				if prune(child) {
 					delete(t, k)
 				}
 			}
-			return len(t) == 0
 		case []any:
 			for i, child := range t {
 				if n, ok := child.(float64); ok {
@@ -49,7 +48,6 @@ func pruned(t *testing.T, raw []byte) map[string]any {
 				}
 				prune(child)
 			}
-			return len(t) == 0
 		}
 		return false
 	}
@@ -65,9 +63,9 @@ func decodeForTest(t *testing.T, d *decoder, raw []byte) any {
 	if err != nil {
 		t.Fatalf("%s: %v", raw, err)
 	}
-	got := v.(yamlMap).without("status")
+	got := v.(Map).without("status")
 	m := toMap(got)
-	if diff := cmp.Diff(fromMap(m), any(got), cmp.AllowUnexported(pair{})); diff != "" {
+	if diff := cmp.Diff(fromMap(m), any(got), cmp.AllowUnexported(Pair{})); diff != "" {
 		t.Errorf("%s: mappings out of order (-sorted +decoded):\n%s", raw, diff)
 	}
 	return m
@@ -75,8 +73,8 @@ func decodeForTest(t *testing.T, d *decoder, raw []byte) any {
 
 func TestDecoderPrunesAsDefined(t *testing.T) {
 	d := newDecoder() // one decoder for all: interning must not mix objects up
-	for name, c := range matrix(t) {
-		for _, o := range Objects(c) {
+	for name, objs := range matrix(t) {
+		for _, o := range objs {
 			raw, err := json.Marshal(o)
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"fmt"
@@ -12,12 +12,9 @@ import (
 // The fast writer writes every rendered object, byte for byte as yaml/v2
 // does, and so does the fallback in orderOf's order.
 func TestFastWriterMatchesYAML(t *testing.T) {
-	for name, c := range matrix(t) {
-		for _, o := range Objects(c) {
-			m, err := newEncoder().cleanMap(o)
-			if err != nil {
-				t.Fatal(err)
-			}
+	for name, objs := range matrix(t) {
+		for _, o := range objs {
+			m := build(t, o).Root
 			want, err := yaml.Marshal(toMap(m))
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +86,7 @@ func TestFastWriterRandom(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		got, ok := writeFast(fromMap(m).(yamlMap), newWriterCache())
+		got, ok := writeFast(fromMap(m).(Map), newWriterCache())
 		if !ok {
 			continue
 		}
@@ -103,13 +100,13 @@ func TestFastWriterRandom(t *testing.T) {
 	}
 }
 
-// toMap turns every yamlMap in v into a Go map.
+// toMap turns every Map in v into a Go map.
 func toMap(v any) any {
 	switch t := v.(type) {
-	case yamlMap:
+	case Map:
 		m := make(map[string]any, len(t))
 		for _, p := range t {
-			m[p.key] = toMap(p.value)
+			m[p.Key] = toMap(p.Value)
 		}
 		return m
 	case []any:
@@ -122,13 +119,13 @@ func toMap(v any) any {
 	return v
 }
 
-// fromMap turns every Go map in v into a yamlMap in sortPairs's order.
+// fromMap turns every Go map in v into a Map in sortPairs's order.
 func fromMap(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		m := make(yamlMap, 0, len(t))
+		m := make(Map, 0, len(t))
 		for k, c := range t {
-			m = append(m, pair{k, fromMap(c)})
+			m = append(m, Pair{k, fromMap(c)})
 		}
 		sortPairs(m)
 		return m
@@ -162,12 +159,13 @@ func lineDiff(want, got string) string {
 // A batch is encoded on several CPUs and must come out as the objects
 // encoded one by one, in their order.
 func TestEncodeBatchInOrder(t *testing.T) {
-	var all []Object
+	var all []*Tree
 	var want []string
-	for _, c := range matrix(t) {
-		for _, o := range Objects(c) {
-			all = append(all, o)
-			one, err := Encode([]Object{o})
+	for _, objs := range matrix(t) {
+		for _, o := range objs {
+			tree := build(t, o)
+			all = append(all, tree)
+			one, err := YAML([]*Tree{tree})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +175,7 @@ func TestEncodeBatchInOrder(t *testing.T) {
 	if len(all) <= parallelMin {
 		t.Fatalf("only %d objects: the batch would not run in parallel", len(all))
 	}
-	got, err := Encode(all)
+	got, err := YAML(all)
 	if err != nil {
 		t.Fatal(err)
 	}

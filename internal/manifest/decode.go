@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -11,8 +11,7 @@ import (
 
 // decoder builds the tree the YAML writer writes, from a typed object (the
 // walker, walk.go) or from JSON (what a json.Marshaler writes), pruned as it
-// goes: no nulls, no empty maps or lists (but the few whose emptiness means
-// something), no status, integers as int64, each mapping's keys in the
+// goes: no nulls, no status, integers as int64, each mapping's keys in the
 // writer's order. Keys and short values read from JSON are interned, so the
 // strings every object repeats are allocated once per worker, and the order
 // of a key sequence is worked out once and remembered.
@@ -21,7 +20,7 @@ type decoder struct {
 	strings map[string]string
 	orders  map[string][]int // keys as read, NUL-terminated -> their order
 	types   map[reflect.Type]*typeInfo
-	pairs   []pair // the open mappings' pairs, innermost last
+	pairs   []Pair // the open mappings' pairs, innermost last
 	id      []byte
 	unquote []byte
 }
@@ -34,28 +33,24 @@ func newDecoder() *decoder {
 // rarely repeated within a worker and would only grow the table.
 const maxInterned = 128
 
-// meaningfulEmpty are the keys whose empty map means something: an emptyDir
-// volume, and selectors that match everything.
-var meaningfulEmpty = map[string]bool{"emptyDir": true, "podSelector": true, "namespaceSelector": true}
-
 // decodeJSON reads the one JSON value buf holds; from a bytes.Buffer
 // jsontext parses in place, without copying.
 func (d *decoder) decodeJSON(buf *bytes.Buffer) (any, error) {
 	d.dec.Reset(buf)
-	return d.value()
+	return d.readValue()
 }
 
 // without removes the pair of key k from m, in place.
-func (m yamlMap) without(k string) yamlMap {
+func (m Map) without(k string) Map {
 	for i, p := range m {
-		if p.key == k {
+		if p.Key == k {
 			return slices.Delete(m, i, i+1)
 		}
 	}
 	return m
 }
 
-func (d *decoder) value() (any, error) {
+func (d *decoder) readValue() (any, error) {
 	switch d.dec.PeekKind() {
 	case '{':
 		return d.mapping()
@@ -87,7 +82,7 @@ func (d *decoder) value() (any, error) {
 	return nil, fmt.Errorf("unexpected JSON token %v", tok.Kind())
 }
 
-func (d *decoder) mapping() (yamlMap, error) {
+func (d *decoder) mapping() (Map, error) {
 	if _, err := d.dec.ReadToken(); err != nil { // {
 		return nil, err
 	}
@@ -101,7 +96,7 @@ func (d *decoder) mapping() (yamlMap, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, err := d.value()
+		v, err := d.readValue()
 		if err != nil {
 			return nil, err
 		}
@@ -116,18 +111,19 @@ func (d *decoder) mapping() (yamlMap, error) {
 	return d.mappingFrom(start), nil
 }
 
-// keep pushes a pair unless pruning drops it.
+// keep pushes a pair unless it is a null: an empty map or list is kept, as
+// it means something (emptyDir: {}, a selector: {} that selects every pod).
 func (d *decoder) keep(k string, v any) {
-	if !empty(v) || meaningfulEmpty[k] && v != nil {
-		d.pairs = append(d.pairs, pair{k, v})
+	if v != nil {
+		d.pairs = append(d.pairs, Pair{k, v})
 	}
 }
 
 // mappingFrom pops the pairs pushed since start as one mapping, in order.
-func (d *decoder) mappingFrom(start int) yamlMap {
+func (d *decoder) mappingFrom(start int) Map {
 	read := d.pairs[start:]
 	d.pairs = d.pairs[:start]
-	m := make(yamlMap, len(read))
+	m := make(Map, len(read))
 	for i, j := range d.order(read) {
 		m[i] = read[j]
 	}
@@ -137,7 +133,7 @@ func (d *decoder) mappingFrom(start int) yamlMap {
 // withoutStatus removes the status of each claim template.
 func withoutStatus(claims any) {
 	for i, claim := range asList(claims) {
-		if cm, ok := claim.(yamlMap); ok {
+		if cm, ok := claim.(Map); ok {
 			asList(claims)[i] = cm.without("status")
 		}
 	}
@@ -145,22 +141,22 @@ func withoutStatus(claims any) {
 
 // order returns the positions of pairs in sortPairs's order, worked out once
 // for each sequence of keys (the lookup by string(d.id) copies nothing).
-func (d *decoder) order(pairs []pair) []int {
+func (d *decoder) order(pairs []Pair) []int {
 	d.id = d.id[:0]
 	for _, p := range pairs {
-		d.id = append(append(d.id, p.key...), 0)
+		d.id = append(append(d.id, p.Key...), 0)
 	}
 	if o, ok := d.orders[string(d.id)]; ok {
 		return o
 	}
-	sorted := make([]pair, len(pairs))
+	sorted := make([]Pair, len(pairs))
 	for i, p := range pairs {
-		sorted[i] = pair{p.key, i}
+		sorted[i] = Pair{p.Key, i}
 	}
 	sortPairs(sorted)
 	o := make([]int, len(sorted))
 	for i, p := range sorted {
-		o[i] = p.value.(int)
+		o[i] = p.Value.(int)
 	}
 	d.orders[string(d.id)] = o
 	return o
@@ -174,7 +170,7 @@ func (d *decoder) list() ([]any, error) {
 	}
 	l := []any{}
 	for d.dec.PeekKind() != ']' {
-		v, err := d.value()
+		v, err := d.readValue()
 		if err != nil {
 			return nil, err
 		}
@@ -182,19 +178,6 @@ func (d *decoder) list() ([]any, error) {
 	}
 	_, err := d.dec.ReadToken() // ]
 	return l, err
-}
-
-// empty reports a value pruning removes: null, or an empty map or list.
-func empty(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return true
-	case yamlMap:
-		return len(t) == 0
-	case []any:
-		return len(t) == 0
-	}
-	return false
 }
 
 // str unquotes a JSON string, interning short ones.

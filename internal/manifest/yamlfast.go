@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -11,15 +11,17 @@ import (
 	yaml "go.yaml.in/yaml/v2"
 )
 
-// A fast writer for the maps Encode produces, in exactly the form
-// go.yaml.in/yaml/v2 writes them. yaml/v2 spends microseconds on every node;
+// A fast writer for the trees, in exactly the form go.yaml.in/yaml/v2
+// writes them. yaml/v2 spends microseconds on every node;
 // a cluster has a thousand, and a batch of specs a million. The decisions
 // that make its output what it is (the order of keys, how each string is
 // quoted or written as a block) are still yaml/v2's: asked once per distinct
 // key set and string, and remembered. Whatever this writer is not sure to
 // write as yaml/v2 would (a line yaml/v2 might fold, a long key, a float),
-// it declines, and Encode uses yaml/v2. Tests compare the two on every
-// example and on random documents.
+// it declines, and Documents uses yaml/v2. Tests compare the two on every
+// example and on random documents. One exception, on purpose: a string
+// holding a line break other than \n is written double-quoted and escaped
+// (see formOf), where yaml/v2's answer would depend on the column.
 
 // foldWidth is yaml/v2's line width: past it, a plain or quoted scalar may be
 // folded at a space.
@@ -28,7 +30,7 @@ const foldWidth = 80
 // maxSimpleKey: yaml/v2 writes longer keys in the "? " form.
 const maxSimpleKey = 100
 
-// writerCache remembers yaml/v2's answers for one goroutine: the Encode
+// writerCache remembers yaml/v2's answers for one goroutine: the writing
 // workers each keep their own, so that they share no lock.
 type writerCache struct {
 	scalars map[string]scalarForm // string -> how yaml/v2 writes it
@@ -38,20 +40,10 @@ func newWriterCache() *writerCache {
 	return &writerCache{scalars: map[string]scalarForm{}}
 }
 
-// yamlMap is a mapping of the tree the writer writes: its pairs in yaml/v2's
-// key order (sortPairs). A slice of pairs, not a Go map: a cluster's objects
-// hold thousands of small mappings, and a map is several times the memory
-// and must be sorted again each time it is written.
-type yamlMap []pair
-
-type pair struct {
-	key   string
-	value any
-}
-
 // scalarForm is how yaml/v2 writes a string as a value.
 type scalarForm struct {
 	line   string   // a single-line form, or ""
+	exact  bool     // line is written as it is at any column: never folded
 	header string   // a literal block's header ("|", "|-", "|+"), or ""
 	body   []string // a literal block's lines, without indentation
 }
@@ -68,6 +60,14 @@ func (c *writerCache) formOf(s string) scalarForm {
 	// every cluster has the same ones.
 	if header, ok := cleanBlock(s); ok {
 		f := scalarForm{header: header, body: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+		c.scalars[s] = f
+		return f
+	}
+	// yaml/v2 indents what follows a line break for the column it writes
+	// at, and breaks are more than \n: its answer at column 0 would let a
+	// U+2028 or U+2029 end the scalar anywhere deeper.
+	if hasOtherBreak(s) {
+		f := scalarForm{line: doubleQuoted(s), exact: true}
 		c.scalars[s] = f
 		return f
 	}
@@ -145,9 +145,9 @@ func cleanBlock(s string) (string, bool) {
 
 // sortPairs puts pairs in yaml/v2's key order, made deterministic: a stable
 // sort by keyLess of the keys in byte order.
-func sortPairs(p []pair) {
-	slices.SortFunc(p, func(a, b pair) int { return strings.Compare(a.key, b.key) })
-	sort.SliceStable(p, func(i, j int) bool { return keyLess(p[i].key, p[j].key) })
+func sortPairs(p []Pair) {
+	slices.SortFunc(p, func(a, b Pair) int { return strings.Compare(a.Key, b.Key) })
+	sort.SliceStable(p, func(i, j int) bool { return keyLess(p[i].Key, p[j].Key) })
 }
 
 // keyLess is yaml/v2's order of string keys, rune by rune: at the first
@@ -198,14 +198,14 @@ func keyLess(a, b string) bool {
 	return len(ar) < len(br)
 }
 
-// ordered returns v with every yamlMap replaced by a yaml.MapSlice, for
+// ordered returns v with every Map replaced by a yaml.MapSlice, for
 // yaml/v2 to write when the fast writer declines.
 func ordered(v any) any {
 	switch t := v.(type) {
-	case yamlMap:
+	case Map:
 		ms := make(yaml.MapSlice, len(t))
 		for i, p := range t {
-			ms[i] = yaml.MapItem{Key: p.key, Value: ordered(p.value)}
+			ms[i] = yaml.MapItem{Key: p.Key, Value: ordered(p.Value)}
 		}
 		return ms
 	case []any:
@@ -228,7 +228,7 @@ type fastWriter struct {
 }
 
 // writeFast writes m as yaml/v2 would, or returns false.
-func writeFast(m yamlMap, cache *writerCache) ([]byte, bool) {
+func writeFast(m Map, cache *writerCache) ([]byte, bool) {
 	w := &fastWriter{cache: cache}
 	ok := w.write(m)
 	return w.buf.Bytes(), ok
@@ -236,7 +236,7 @@ func writeFast(m yamlMap, cache *writerCache) ([]byte, bool) {
 
 // write replaces the buffer's content with m as yaml/v2 would write it, or
 // returns false.
-func (w *fastWriter) write(m yamlMap) bool {
+func (w *fastWriter) write(m Map) bool {
 	w.buf.Reset()
 	w.ok = true
 	w.mapping(m, 0, "")
@@ -265,7 +265,7 @@ var dashes = blanks + "- "
 
 // mapping writes a non-empty map whose keys sit at indent; the first key is
 // preceded by first when it is not empty (a sequence item's "- ").
-func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
+func (w *fastWriter) mapping(m Map, indent int, first string) {
 	for i, p := range m {
 		if !w.ok {
 			return
@@ -274,11 +274,11 @@ func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
 		if i == 0 && first != "" {
 			prefix = first
 		}
-		if len(p.key) > maxSimpleKey || strings.ContainsAny(p.key, "\n\r") {
+		if len(p.Key) > maxSimpleKey || strings.ContainsAny(p.Key, "\n\r") {
 			w.ok = false
 			return
 		}
-		kf := w.cache.formOf(p.key)
+		kf := w.cache.formOf(p.Key)
 		if kf.line == "" {
 			w.ok = false
 			return
@@ -286,14 +286,14 @@ func (w *fastWriter) mapping(m yamlMap, indent int, first string) {
 		w.buf.WriteString(prefix)
 		w.buf.WriteString(kf.line)
 		w.buf.WriteByte(':')
-		w.value(p.value, indent, len(prefix)+len(kf.line)+1)
+		w.value(p.Value, indent, len(prefix)+len(kf.line)+1)
 	}
 }
 
 // value writes what follows "key:", at column col, for a key at indent.
 func (w *fastWriter) value(v any, indent, col int) {
 	switch t := v.(type) {
-	case yamlMap:
+	case Map:
 		if len(t) == 0 {
 			w.buf.WriteString(" {}\n")
 			return
@@ -329,7 +329,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 			return
 		}
 		switch t := item.(type) {
-		case yamlMap:
+		case Map:
 			if len(t) == 0 {
 				w.ok = false
 				return
@@ -337,7 +337,7 @@ func (w *fastWriter) sequence(items []any, indent int) {
 			w.mapping(t, indent+2, dash(indent))
 		case string:
 			f := w.cache.formOf(t)
-			if f.line == "" || (indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
+			if f.line == "" || (!f.exact && indent+2+len(f.line) > foldWidth && strings.Contains(f.line, " ")) {
 				w.ok = false
 				return
 			}
@@ -360,7 +360,7 @@ func (w *fastWriter) scalar(s string, indent, col int) {
 	f := w.cache.formOf(s)
 	switch {
 	case f.line != "":
-		if col+1+len(f.line) > foldWidth && strings.Contains(f.line, " ") {
+		if !f.exact && col+1+len(f.line) > foldWidth && strings.Contains(f.line, " ") {
 			w.ok = false
 			return
 		}

@@ -1,4 +1,4 @@
-package render
+package manifest
 
 import (
 	"bytes"
@@ -163,13 +163,13 @@ func validTagName(s string) bool {
 }
 
 // fromObject is the tree of obj, without its status.
-func (d *decoder) fromObject(obj any) (yamlMap, error) {
+func (d *decoder) fromObject(obj any) (Map, error) {
 	d.pairs = d.pairs[:0]
 	v, err := d.walk(reflect.ValueOf(obj))
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(yamlMap)
+	m, ok := v.(Map)
 	if !ok {
 		return nil, fmt.Errorf("not an object but %T", v)
 	}
@@ -242,7 +242,7 @@ func (d *decoder) walk(v reflect.Value) (any, error) {
 			}
 			d.keep(it.Key().String(), x)
 		}
-		slices.SortFunc(d.pairs[start:], func(a, b pair) int { return strings.Compare(a.key, b.key) })
+		slices.SortFunc(d.pairs[start:], func(a, b Pair) int { return strings.Compare(a.Key, b.Key) })
 		return d.mappingFrom(start), nil
 	}
 	// Floats (formatted by their size), and what encoding/json refuses.
@@ -271,6 +271,14 @@ func (d *decoder) fields(v reflect.Value, ti *typeInfo) error {
 		x, err := d.walk(fv)
 		if err != nil {
 			return err
+		}
+		// omitempty cannot leave out a struct in encoding/json; a struct
+		// that is empty once its nulls are gone (metadata: {}, resources:
+		// {}) is left out as omitzero would. A pointer to an empty struct
+		// (emptyDir: {}, a selector: {}) and a struct without the option
+		// are kept: they say something.
+		if (f.omitEmpty || f.omitZero) && fv.Kind() == reflect.Struct && isEmptyMap(x) {
+			continue
 		}
 		if f.name == "volumeClaimTemplates" {
 			withoutStatus(x)
@@ -339,4 +347,9 @@ func isZeroValue(v reflect.Value) bool {
 		return v.Addr().Interface().(interface{ IsZero() bool }).IsZero()
 	}
 	return v.IsZero()
+}
+
+func isEmptyMap(v any) bool {
+	m, ok := v.(Map)
+	return ok && len(m) == 0
 }

@@ -22,12 +22,15 @@ var (
 	tolerationOps      = []string{"", string(corev1.TolerationOpEqual), string(corev1.TolerationOpExists)}
 	taintEffects       = []string{"", string(corev1.TaintEffectNoExecute), string(corev1.TaintEffectNoSchedule), string(corev1.TaintEffectPreferNoSchedule)}
 	promDurationRE     = regexp.MustCompile(`^([0-9]+(ms|s|m|h))+$`)
+	minGracePeriodSecs = int64(30)
 	maxGracePeriodSecs = int64(3600)
 )
 
-// validateProduction checks the availability, security, storage and
-// observability fields.
-func validateProduction(s *ClusterSpec, p *field.Path) field.ErrorList {
+// validateKubernetesFields checks the fields that become Kubernetes
+// objects' own: pod annotations and scheduling, the disruption budget, the
+// NetworkPolicy peers, the claims' access modes and retention, the grace
+// period, and the exporter and its ServiceMonitor.
+func validateKubernetesFields(s *ClusterSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, apivalidation.ValidateAnnotations(s.PodAnnotations, p.Child("podAnnotations"))...)
 	errs = append(errs, validateScheduling(&s.Scheduling, p.Child("scheduling"))...)
@@ -49,9 +52,9 @@ func validateProduction(s *ClusterSpec, p *field.Path) field.ErrorList {
 	if v := s.Storage.RetentionPolicy.WhenScaled; !slices.Contains(retentions, v) {
 		errs = append(errs, field.NotSupported(rp.Child("whenScaled"), v, retentions))
 	}
-	if g := *s.TerminationGracePeriodSeconds; g < 30 || g > maxGracePeriodSecs {
+	if g := *s.TerminationGracePeriodSeconds; g < minGracePeriodSecs || g > maxGracePeriodSecs {
 		errs = append(errs, field.Invalid(p.Child("terminationGracePeriodSeconds"), g,
-			fmt.Sprintf("must be between 30 and %d: a shorter grace period kills InnoDB mid-shutdown", maxGracePeriodSecs)))
+			fmt.Sprintf("must be between %d and %d: a shorter grace period kills InnoDB mid-shutdown", minGracePeriodSecs, maxGracePeriodSecs)))
 	}
 	return errs
 }
