@@ -438,3 +438,45 @@ func firstLineAround(s string, i int) string {
 	}
 	return s[start : i+end]
 }
+
+// TestKustomizeTwoCopies applies two overlays of one render into one namespace, each with its
+// own namePrefix and, as examples/kustomize-prefix advises, the instance label renamed with
+// includeSelectors: each copy's Services, PDB and NetworkPolicy must select its own pods only.
+// (Without the labels, each -primary Service lists both copies' primaries.)
+func TestKustomizeTwoCopies(t *testing.T) {
+	kz := filepath.Join(binDir(t), "kustomize")
+	if _, err := os.Stat(kz); err != nil {
+		t.Skipf("no %s: install it with make kustomize", kz)
+	}
+	spec := rolloutSpec(kzName, "mysql", "8.0")
+	rendered := renderSpec(t, spec.YAML())
+	c := StartCluster(t, Options{Nodes: 3})
+	ctx := testContext(t)
+	var ds []*Deployment
+	for _, prefix := range []string{"a-", "b-"} {
+		dir := t.TempDir()
+		must(t, os.WriteFile(filepath.Join(dir, "cluster.yaml"), rendered, 0o644))
+		must(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(fmt.Sprintf(`namePrefix: %[1]s
+namespace: %[2]s
+labels:
+- pairs: {app.kubernetes.io/instance: %[1]s%[3]s}
+  includeSelectors: true
+resources:
+- cluster.yaml
+`, prefix, overlayNamespace, kzName)), 0o644))
+		d := NewDeployment(t, c, ctx, "unused", kustomizeBuild(t, kz, dir))
+		if len(ds) > 0 {
+			d.kubectl(t, nil, "delete", "secret", spec.Secret) // the same Secret; Prepare makes it again
+		}
+		d.Prepare(t, spec.Secret, 3)
+		d.Apply(t)
+		d.WaitRolledOut(t, 3, 3*time.Minute)
+		ds = append(ds, d)
+	}
+	for _, d := range ds {
+		d.CheckEndpoints(t, 3)
+		d.checkPrimarySlice(t, 0)
+		d.CheckPDBs(t, 3)
+		d.CheckNetworkPolicies(t, 3)
+	}
+}
