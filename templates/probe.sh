@@ -22,7 +22,14 @@ ready)
   # fenced old primary must still be restarted by it.
   (($(ordinal) == PRIMARY_ORDINAL)) && exit 0
   status="$(run_sql "$ROOT_CNF" -E -e "$SQL_STATUS")"
-  [[ -n "$status" ]] || die "replication is not configured"
+  if [[ -z "$status" ]]; then
+    # The primary moved here ahead of this pod's own restart (a member
+    # restarted earlier in the rollout promoted it): it takes writes and
+    # must stay ready, or the StatefulSet controller halts the rollout.
+    ro="$(run_sql "$ROOT_CNF" -N -B -e 'SELECT @@read_only')"
+    [[ "$ro" == 0 ]] && exit 0
+    die "replication is not configured"
+  fi
   [[ "$status" =~ (Master|Source)_Host:\ ([^[:space:]]*) ]] || die "replication has no source"
   [[ "${BASH_REMATCH[2]}" == "$PRIMARY_HOST" ]] || die "follows ${BASH_REMATCH[2]}, not the primary $PRIMARY_HOST"
   [[ "$status" =~ _IO_Running:\ Yes ]] || die "replication I/O thread is not running"

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -215,4 +217,39 @@ func (s *suite) noErrantGTIDs(label string, n int) {
 		}
 	}
 	check(s.t, label+": no errant GTIDs: every member's binlog GTID position is the primary's", firstErr(err, joinErrs(errs)))
+}
+
+// rejoin runs the part of issue 13's scenario (c) that follows the old
+// primary's return: a member that holds a transaction the primary lacks (an
+// errant GTID: here committed on replica ord by an administrator, who can
+// write on a read-only MariaDB) is restarted; it must find the errant
+// transaction, move its data aside (kept on its volume) and clone afresh,
+// then follow the primary with every row and none of its own.
+func (s *suite) rejoin(label string, ord, n int) {
+	t, c := s.t, s.c
+	errantRow := c.id + "-errant"
+	_, err := s.rootSQL(ord, sqlLiterals+"INSERT INTO e2e.t (v) VALUES ('"+errantRow+"')")
+	check(t, label+": a transaction only "+s.pod(ord)+" holds (an errant GTID)", err)
+	derr := c.deletePod(ord, 6*time.Minute)
+	rerr := c.waitReady(n, 8*time.Minute)
+	var side string
+	if p := c.pod(ord); p != nil {
+		side = p.logs(sidecarName)
+	}
+	aside, _ := filepath.Glob(filepath.Join(c.pvcDir("data-"+s.pod(ord)), "data.errant-*"))
+	check(t, label+": "+s.pod(ord)+" came back, found its errant GTID, moved its data aside (kept) and cloned afresh",
+		firstErr(derr, rerr, expect(strings.Contains(side, "errant GTIDs") && len(aside) == 1, "aside %v, log: %s", aside, tail(side, 600))))
+	var kept string
+	if len(aside) == 1 {
+		_, kerr := os.Stat(filepath.Join(aside[0], "e2e"))
+		kept = fmt.Sprint(kerr == nil)
+	}
+	check(t, label+": the data moved aside is whole (it holds the e2e database)", expect(kept == "true", "kept %q", kept))
+	got, err := s.rootSQL(ord, "SELECT COUNT(*) FROM e2e.t WHERE v = '"+errantRow+"'")
+	check(t, label+": the errant row is no longer served by "+s.pod(ord), firstErr(err, expect(got == "0", "got %q", got)))
+	if err := s.write("c", 10); err != nil {
+		check(t, label+": rows written through the primary", err)
+	}
+	s.noErrantGTIDs(label, n)
+	s.verify(label, n)
 }
