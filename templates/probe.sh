@@ -3,9 +3,11 @@
 # refused login fails the probe, unlike mysqladmin ping) read from a client
 # option file, never from the command line where ps would show it.
 #   probe.sh live      the server answers an authenticated query
-#   probe.sh ready     live, and on a replica: it follows the primary, both
-#                      replication threads run and the lag is at most
-#                      MYSQLGEN_MAX_LAG_SECONDS
+#   probe.sh ready     live, and on a replica: both replication threads run
+#                      and the lag is at most MYSQLGEN_MAX_LAG_SECONDS (from
+#                      whichever member it follows: while the primary moves,
+#                      a replica the move re-pointed is as healthy as one the
+#                      rollout restarted)
 #   probe.sh backup    the sidecar's backup port answers on IPv4, and on IPv6
 #                      where the pod has it
 # shellcheck source-path=SCRIPTDIR
@@ -30,8 +32,6 @@ ready)
     [[ "$ro" == 0 ]] && exit 0
     die "replication is not configured"
   fi
-  [[ "$status" =~ (Master|Source)_Host:\ ([^[:space:]]*) ]] || die "replication has no source"
-  [[ "${BASH_REMATCH[2]}" == "$PRIMARY_HOST" ]] || die "follows ${BASH_REMATCH[2]}, not the primary $PRIMARY_HOST"
   [[ "$status" =~ _IO_Running:\ Yes ]] || die "replication I/O thread is not running"
   [[ "$status" =~ _SQL_Running:\ Yes ]] || die "replication SQL thread is not running"
   [[ "$status" =~ Seconds_Behind_(Master|Source):\ ([0-9]+) ]] || die "replication lag is unknown"

@@ -2,8 +2,9 @@
 # sidecar: runs in the backup image beside the server. It turns a fresh
 # clone's coordinates into a replication source (once per clone), then serves
 # hot backups to the next ordinal's clone-mysql on the backup port.
-#   sidecar.sh        set up replication if pending, then listen
-#   sidecar.sh serve  stream one backup to stdout (run by the listener per peer)
+#   sidecar.sh            set up replication if pending, then listen
+#   sidecar.sh serve      stream one backup to stdout (run by the listener per peer)
+#   sidecar.sh promote N  make ordinal N the primary now (a dead primary's node)
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 
@@ -183,8 +184,8 @@ errant() {
 # finding its place by GTID: MariaDB's current_pos counts what this server
 # logged itself as a primary, auto-position does on MySQL.
 follow_primary() {
-  local host how
-  host="$(source_host local)"
+  local at="${1:-local}" host how
+  host="$(source_host "$at")"
   [[ "$host" == "$PRIMARY_HOST" ]] && return 0
   if [[ "${MYSQLGEN_GTID:-OFF}" != ON ]]; then
     [[ -z "$host" ]] || log "warning: follows $host, not $PRIMARY_HOST; without GTIDs it cannot find its place there"
@@ -192,9 +193,9 @@ follow_primary() {
   fi
   how="${SQL_SRC}_AUTO_POSITION=1"
   [[ "$MYSQLGEN_FLAVOR" == mariadb ]] && how="MASTER_USE_GTID=current_pos"
-  log "following $PRIMARY_HOST (was: ${host:-none}) by GTID"
-  run_sql "$ROOT_CNF" -e "$SQL_STOP" >/dev/null 2>&1 || true
-  run_sql "$ROOT_CNF" <<SQL
+  log "$at follows $PRIMARY_HOST (was: ${host:-none}) by GTID"
+  sql_at "$at" -e "$SQL_STOP" >/dev/null 2>&1 || true
+  sql_at "$at" <<SQL
 $SQL_LITERALS
 $SQL_CHANGE_SOURCE $(source_options "$how");
 SQL
@@ -246,6 +247,27 @@ promote() {
   sql_at "$at" -e 'SET GLOBAL read_only = OFF'
   log "$at takes writes as the primary"
 }
+
+# sidecar.sh promote N, run by a person (kubectl exec) when the primary's
+# node is gone and the StatefulSet controller restarts nothing (replicas
+# without their primary are not ready): makes ordinal N the primary as a
+# restart with spec.primary N would, and points every member that answers at
+# it, so that they are ready and the rollout of spec.primary N can go on.
+if [[ "${1:-}" == promote ]]; then
+  [[ "${2:-}" =~ ^[0-9]+$ ]] || die "usage: sidecar.sh promote <ordinal>"
+  PRIMARY_ORDINAL="$2"
+  PRIMARY_HOST="$(peer_host "$2")"
+  promote "$PRIMARY_HOST"
+  for k in $(existing_peers) "$(ordinal)"; do
+    ((k == PRIMARY_ORDINAL)) && continue
+    host="$(peer_host "$k")"
+    if follow_primary "$host" && sql_at "$host" -e "$SQL_START"; then
+      continue
+    fi
+    log "could not point $host at $PRIMARY_HOST: it follows when it restarts"
+  done
+  exit 0
+fi
 
 # The primary moved to a member that still replicates: move it now, before
 # this member's own server is up, as that needs nothing from it.

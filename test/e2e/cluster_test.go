@@ -548,6 +548,10 @@ func (s *suite) scenarios() {
 	// 12. Issue 13 (c), its second half: a member comes back with an errant
 	// transaction and re-clones, its old data kept aside.
 	s.rejoin(n+" 12 (c)", 3, 4)
+
+	// 13. Issue 13 (c): failover to 1 with ordinal 0's node gone; ordinal 0
+	// comes back with an errant transaction and re-clones.
+	s.failover(n+" 13 (c)", 4)
 }
 
 // interruptedClone runs scenario 5: ordinal 3 is removed with its PVC and
