@@ -36,6 +36,9 @@ PENDING_FILE="$DATA_DIR/mysqlgen-replication-pending"
 # replica): a primary restarting as one takes writes at once, a member that
 # must become it starts read-only until the sidecar has fenced the old one.
 ROLE_FILE="$DATA_DIR/mysqlgen-role"
+# Present while the sidecar moves errant data aside and clones afresh; the
+# server waits for it to go.
+RECLONE_FILE="$MYSQLGEN_DATA_ROOT/mysqlgen-recloning"
 ROOT_CNF="$MYSQLGEN_GENERATED_DIR/root.cnf"
 BACKUP_CNF="$MYSQLGEN_GENERATED_DIR/backup.cnf"
 METRICS_CNF="$MYSQLGEN_GENERATED_DIR/metrics.cnf"
@@ -241,12 +244,12 @@ existing_peers() {
 progress() {
   local out n=0 part lo hi
   local sql=(--defaults-extra-file="$ROOT_CNF" --protocol=tcp --host="$(peer_host "$1")"
-    --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=5 -N -B)
+    --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=5)
   if [[ "${MYSQLGEN_GTID:-OFF}" == ON && "$MYSQLGEN_FLAVOR" == mariadb ]]; then
-    out="$("$MYSQL" "${sql[@]}" -e 'SELECT @@gtid_current_pos')" || return 1
+    out="$("$MYSQL" "${sql[@]}" -N -B -e 'SELECT @@gtid_current_pos')" || return 1
     for part in ${out//,/ }; do n=$((n + ${part##*-})); done
   elif [[ "${MYSQLGEN_GTID:-OFF}" == ON ]]; then
-    out="$("$MYSQL" "${sql[@]}" -e 'SELECT @@gtid_executed')" || return 1
+    out="$("$MYSQL" "${sql[@]}" -N -B -e 'SELECT @@gtid_executed')" || return 1
     out="${out//[[:space:]]/}"
     for part in ${out//[,:]/ }; do
       [[ "$part" =~ ^([0-9]+)(-([0-9]+))?$ ]] || continue

@@ -1,7 +1,7 @@
 #!/bin/bash
 # init-mysql: runs in the server image before the server starts. It writes the
 # server's my.cnf for this pod's role, the client option files that carry the
-# passwords, and, on ordinal 0 only, bootstraps an empty data directory.
+# passwords, and, on the primary of a new cluster only, bootstraps an empty data directory.
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 

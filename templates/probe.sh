@@ -3,9 +3,11 @@
 # refused login fails the probe, unlike mysqladmin ping) read from a client
 # option file, never from the command line where ps would show it.
 #   probe.sh live      the server answers an authenticated query
-#   probe.sh ready     live, and on a replica: it follows the primary, both
-#                      replication threads run and the lag is at most
-#                      MYSQLGEN_MAX_LAG_SECONDS
+#   probe.sh ready     live, and on a replica: both replication threads run
+#                      and the lag is at most MYSQLGEN_MAX_LAG_SECONDS (from
+#                      whichever member it follows: while the primary moves,
+#                      a replica the move re-pointed is as healthy as one the
+#                      rollout restarted)
 #   probe.sh backup    the sidecar's backup port answers on IPv4, and on IPv6
 #                      where the pod has it
 # shellcheck source-path=SCRIPTDIR
@@ -22,9 +24,14 @@ ready)
   # fenced old primary must still be restarted by it.
   (($(ordinal) == PRIMARY_ORDINAL)) && exit 0
   status="$(run_sql "$ROOT_CNF" -E -e "$SQL_STATUS")"
-  [[ -n "$status" ]] || die "replication is not configured"
-  [[ "$status" =~ (Master|Source)_Host:\ ([^[:space:]]*) ]] || die "replication has no source"
-  [[ "${BASH_REMATCH[2]}" == "$PRIMARY_HOST" ]] || die "follows ${BASH_REMATCH[2]}, not the primary $PRIMARY_HOST"
+  if [[ -z "$status" ]]; then
+    # The primary moved here ahead of this pod's own restart (a member
+    # restarted earlier in the rollout promoted it): it takes writes and
+    # must stay ready, or the StatefulSet controller halts the rollout.
+    ro="$(run_sql "$ROOT_CNF" -N -B -e 'SELECT @@read_only')"
+    [[ "$ro" == 0 ]] && exit 0
+    die "replication is not configured"
+  fi
   [[ "$status" =~ _IO_Running:\ Yes ]] || die "replication I/O thread is not running"
   [[ "$status" =~ _SQL_Running:\ Yes ]] || die "replication SQL thread is not running"
   [[ "$status" =~ Seconds_Behind_(Master|Source):\ ([0-9]+) ]] || die "replication lag is unknown"

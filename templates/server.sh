@@ -5,6 +5,10 @@
 source "${0%/*}/common.sh"
 
 [[ -f "$MY_CNF" ]] || die "$MY_CNF is missing: init-mysql has not run"
+if [[ -f "$RECLONE_FILE" ]]; then
+  log "waiting while the sidecar clones afresh (this member held errant transactions)"
+  while [[ -f "$RECLONE_FILE" ]]; do sleep 2; done
+fi
 args=(--defaults-file="$MY_CNF")
 # Replicas run with skip-replica-start (replica.cnf), so that a fresh clone's
 # stale settings never run before the sidecar points replication at the

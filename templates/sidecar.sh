@@ -2,8 +2,9 @@
 # sidecar: runs in the backup image beside the server. It turns a fresh
 # clone's coordinates into a replication source (once per clone), then serves
 # hot backups to the next ordinal's clone-mysql on the backup port.
-#   sidecar.sh        set up replication if pending, then listen
-#   sidecar.sh serve  stream one backup to stdout (run by the listener per peer)
+#   sidecar.sh            set up replication if pending, then listen
+#   sidecar.sh serve      stream one backup to stdout (run by the listener per peer)
+#   sidecar.sh promote N  make ordinal N the primary now (a dead primary's node)
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 
@@ -36,10 +37,30 @@ fi
 
 : "${MYSQLGEN_SOCKET:?}" "${MYSQLGEN_REPLICATION_USER:?}"
 
-log "waiting for the local server"
-until run_sql "$ROOT_CNF" -e 'SELECT 1' >/dev/null 2>&1; do
-  sleep 2
-done
+# reclone moves this member's data aside (kept, for a person to look at)
+# and clones afresh, the server waiting meanwhile (server.sh): its data
+# holds transactions the primary lacks, so it cannot follow the primary.
+reclone() {
+  local aside
+  if [[ ! -f "$RECLONE_FILE" ]]; then
+    : >"$RECLONE_FILE"
+    run_sql "$ROOT_CNF" -e 'SHUTDOWN' >/dev/null 2>&1 || true
+  fi
+  # The pid file goes last in a clean shutdown.
+  while [[ -e "${MYSQLGEN_SOCKET%/*}/mysqld.pid" ]] || run_sql "$ROOT_CNF" -e 'SELECT 1' >/dev/null 2>&1; do
+    sleep 1
+  done
+  if [[ -d "$DATA_DIR" ]]; then
+    aside="$MYSQLGEN_DATA_ROOT/data.errant-$(date -u +%Y%m%dT%H%M%SZ)"
+    mv "$DATA_DIR" "$aside"
+    log "moved the data directory aside to $aside (kept); cloning afresh"
+  fi
+  bash "${0%/*}/clone-mysql.sh"
+  rm -f "$RECLONE_FILE"
+  exec bash "$0" # and start over, on the fresh clone
+}
+[[ -f "$RECLONE_FILE" ]] && reclone # interrupted: finish it
+
 
 # take_over makes a primary cloned from a member (its own volume was lost)
 # the source the other members can follow: no replication of its own, the
@@ -107,13 +128,55 @@ $SQL_CHANGE_SOURCE $(source_options "$how");
 SQL
 }
 
-# source_host prints the host the local server replicates from, if any.
+# sql_at HOST runs SQL on the local server (HOST "local") or on another
+# member as root over TCP, printing bare values (-N -B), or with -E first,
+# one "name: value" line per column.
+sql_at() {
+  local host="$1" format=(-N -B)
+  shift
+  [[ "${1:-}" == -E ]] && format=()
+  if [[ "$host" == local ]]; then
+    run_sql "$ROOT_CNF" ${format[@]+"${format[@]}"} "$@"
+  else
+    "$MYSQL" --defaults-extra-file="$ROOT_CNF" --protocol=tcp --host="$host" \
+      --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=3 ${format[@]+"${format[@]}"} "$@"
+  fi
+}
+
+# source_host HOST prints the host that server replicates from, if any.
 source_host() {
   local status
-  status="$(run_sql "$ROOT_CNF" -E -e "$SQL_STATUS")"
+  status="$(sql_at "$1" -E -e "$SQL_STATUS")"
   if [[ "$status" =~ (Master|Source)_Host:\ ([^[:space:]]+) ]]; then
     printf '%s' "${BASH_REMATCH[2]}"
   fi
+}
+
+# errant prints the GTIDs this member logged that the primary lacks (none:
+# nothing), failing if the primary does not answer. MySQL subtracts the
+# primary's gtid_executed; MariaDB keeps the last GTID of each domain, and
+# one the primary's gtid_binlog_state does not reach (same domain and
+# server, a sequence number at least as high) is errant: a former primary
+# that committed after a failover holds such a one.
+errant() {
+  local mine theirs g d sv n t td ts tn found out=""
+  if [[ "$MYSQLGEN_FLAVOR" == mysql ]]; then
+    mine="$(sql_at local -e 'SELECT @@GLOBAL.gtid_executed')" || return 1
+    sql_at "$PRIMARY_HOST" -e "SELECT GTID_SUBTRACT('${mine//[[:space:]]/}', @@GLOBAL.gtid_executed)"
+    return
+  fi
+  mine="$(sql_at local -e 'SELECT @@GLOBAL.gtid_binlog_pos')" || return 1
+  theirs="$(sql_at "$PRIMARY_HOST" -e 'SELECT @@GLOBAL.gtid_binlog_state')" || return 1
+  for g in ${mine//,/ }; do
+    IFS=- read -r d sv n <<<"$g"
+    found=0
+    for t in ${theirs//,/ }; do
+      IFS=- read -r td ts tn <<<"$t"
+      if [[ "$td" == "$d" && "$ts" == "$sv" ]] && ((tn >= n)); then found=1; fi
+    done
+    ((found)) || out+="$g "
+  done
+  printf '%s' "${out% }"
 }
 
 # follow_primary points a member that holds data at the primary when it
@@ -121,8 +184,8 @@ source_host() {
 # finding its place by GTID: MariaDB's current_pos counts what this server
 # logged itself as a primary, auto-position does on MySQL.
 follow_primary() {
-  local host how
-  host="$(source_host)"
+  local at="${1:-local}" host how
+  host="$(source_host "$at")"
   [[ "$host" == "$PRIMARY_HOST" ]] && return 0
   if [[ "${MYSQLGEN_GTID:-OFF}" != ON ]]; then
     [[ -z "$host" ]] || log "warning: follows $host, not $PRIMARY_HOST; without GTIDs it cannot find its place there"
@@ -130,20 +193,12 @@ follow_primary() {
   fi
   how="${SQL_SRC}_AUTO_POSITION=1"
   [[ "$MYSQLGEN_FLAVOR" == mariadb ]] && how="MASTER_USE_GTID=current_pos"
-  log "following $PRIMARY_HOST (was: ${host:-none}) by GTID"
-  run_sql "$ROOT_CNF" -e "$SQL_STOP" >/dev/null 2>&1 || true
-  run_sql "$ROOT_CNF" <<SQL
+  log "$at follows $PRIMARY_HOST (was: ${host:-none}) by GTID"
+  sql_at "$at" -e "$SQL_STOP" >/dev/null 2>&1 || true
+  sql_at "$at" <<SQL
 $SQL_LITERALS
 $SQL_CHANGE_SOURCE $(source_options "$how");
 SQL
-}
-
-# on_peer runs SQL on another member as root, over TCP.
-on_peer() {
-  local host="$1"
-  shift
-  "$MYSQL" --defaults-extra-file="$ROOT_CNF" --protocol=tcp --host="$host" \
-    --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=3 -N -B "$@"
 }
 
 # fence makes the old primary refuse writes (super_read_only where the server
@@ -155,7 +210,7 @@ fence() {
   sql="SET GLOBAL read_only = ON; SELECT @@GLOBAL.gtid_binlog_pos;"
   [[ "$MYSQLGEN_FLAVOR" == mysql ]] && sql="SET GLOBAL super_read_only = ON; SELECT @@GLOBAL.gtid_executed;"
   while ((SECONDS - start < FENCE_SECONDS)); do
-    if out="$(on_peer "$host" -e "$sql" 2>/dev/null)"; then
+    if out="$(sql_at "$host" -e "$sql" 2>/dev/null)"; then
       printf '%s' "${out//[[:space:]]/}"
       return 0
     fi
@@ -164,29 +219,69 @@ fence() {
   return 1
 }
 
-# promote makes this member the primary. If it follows another (the primary
-# moved here), it fences that one, applies everything it committed and stops
-# replicating; if that one does not answer (its node is gone), it takes
-# writes with what it holds, and says so. Then it takes writes.
+# promote TARGET makes that server ("local", or the primary's host) the
+# primary. If it follows another (the primary moved to it), it fences that
+# one, applies everything it committed and stops replicating; if that one
+# does not answer (its node is gone), it takes writes with what it holds,
+# and says so. Then it takes writes. The new primary runs it when it
+# starts, and so does every member that starts with spec.primary changed
+# while the new primary still replicates: the first pod the rolling update
+# restarts moves the primary, so writes are refused for about one restart,
+# not for the restarts of every member above it. Each step may run twice.
 promote() {
-  local old target wait_sql ok
-  old="$(source_host)"
+  local at="$1" old target wait_sql ok
+  old="$(source_host "$at")"
   if [[ -n "$old" && "$old" != "$PRIMARY_HOST" ]]; then
     if target="$(fence "$old")"; then
-      log "switchover: fenced $old (read-only); catching up to its GTIDs $target"
+      log "switchover: fenced $old (read-only); $at catches up to its GTIDs $target"
       wait_sql="SELECT MASTER_GTID_WAIT($(sql_quote "$target"), 60)"
       [[ "$MYSQLGEN_FLAVOR" == mysql ]] && wait_sql="SELECT WAIT_FOR_EXECUTED_GTID_SET($(sql_quote "$target"), 60)"
-      run_sql "$ROOT_CNF" -e "$SQL_START" >/dev/null 2>&1 || true
-      ok="$(run_sql "$ROOT_CNF" -N -B -e "$SQL_LITERALS $wait_sql")"
-      [[ "$ok" == 0 ]] || die "did not apply $old's transactions within 60 s: not taking writes (the sidecar restarts and tries again)"
+      sql_at "$at" -e "$SQL_START" >/dev/null 2>&1 || true
+      ok="$(sql_at "$at" -e "$SQL_LITERALS $wait_sql")"
+      [[ "$ok" == 0 ]] || die "$at did not apply $old's transactions within 60 s: not taking writes (the sidecar restarts and tries again)"
     else
-      log "failover: $old did not answer for ${FENCE_SECONDS}s; taking writes with what this member holds (transactions only $old had are not here)"
+      log "failover: $old did not answer for ${FENCE_SECONDS}s; $at takes writes with what it holds (transactions only $old had are not there)"
     fi
-    run_sql "$ROOT_CNF" -e "$SQL_STOP; $SQL_RESET_REPLICA"
+    sql_at "$at" -e "$SQL_STOP; $SQL_RESET_REPLICA"
   fi
-  run_sql "$ROOT_CNF" -e 'SET GLOBAL read_only = OFF'
-  log "taking writes as the primary"
+  sql_at "$at" -e 'SET GLOBAL read_only = OFF'
+  log "$at takes writes as the primary"
 }
+
+# sidecar.sh promote N, run by a person (kubectl exec) when the primary's
+# node is gone and the StatefulSet controller restarts nothing (replicas
+# without their primary are not ready): makes ordinal N the primary as a
+# restart with spec.primary N would, and points every member that answers at
+# it, so that they are ready and the rollout of spec.primary N can go on.
+if [[ "${1:-}" == promote ]]; then
+  [[ "${2:-}" =~ ^[0-9]+$ ]] || die "usage: sidecar.sh promote <ordinal>"
+  PRIMARY_ORDINAL="$2"
+  PRIMARY_HOST="$(peer_host "$2")"
+  promote "$PRIMARY_HOST"
+  for k in $(existing_peers) "$(ordinal)"; do
+    ((k == PRIMARY_ORDINAL)) && continue
+    host="$(peer_host "$k")"
+    if follow_primary "$host" && sql_at "$host" -e "$SQL_START"; then
+      continue
+    fi
+    log "could not point $host at $PRIMARY_HOST: it follows when it restarts"
+  done
+  exit 0
+fi
+
+# The primary moved to a member that still replicates: move it now, before
+# this member's own server is up, as that needs nothing from it.
+if (($(ordinal) != PRIMARY_ORDINAL)); then
+  primary_source="$(source_host "$PRIMARY_HOST" 2>/dev/null)" || primary_source=""
+  if [[ -n "$primary_source" ]]; then
+    promote "$PRIMARY_HOST"
+  fi
+fi
+
+log "waiting for the local server"
+until run_sql "$ROOT_CNF" -e 'SELECT 1' >/dev/null 2>&1; do
+  sleep 1
+done
 
 pending_role="" file="" pos="" gtid=""
 if [[ -f "$PENDING_FILE" ]]; then
@@ -204,13 +299,23 @@ if (($(ordinal) == PRIMARY_ORDINAL)); then
   if [[ "$pending_role" == primary ]]; then
     take_over "$gtid"
   else
-    promote
+    promote local
   fi
   printf 'primary\n' >"$ROLE_FILE"
 else
   if [[ -n "$pending_role" ]]; then
     follow_clone "$file" "$pos" "$gtid"
   else
+    if [[ "${MYSQLGEN_GTID:-OFF}" == ON ]]; then
+      until extra="$(errant 2>/dev/null)"; do
+        log "waiting for the primary $PRIMARY_HOST, to compare GTIDs with it"
+        sleep 5
+      done
+      if [[ -n "$extra" ]]; then
+        log "errant GTIDs: this member holds $extra, which the primary $PRIMARY_HOST lacks"
+        reclone
+      fi
+    fi
     follow_primary
   fi
   printf 'replica\n' >"$ROLE_FILE"

@@ -114,8 +114,10 @@ func makeServerContainer(c *cluster) corev1.Container {
 	ctr := container(c, containerServer, c.Spec.Image, "server.sh", c.Spec.Resources,
 		mounts(volumeData, volumeGenerated, volumeScripts, volumeRun, volumeTmp))
 	ctr.Ports = []corev1.ContainerPort{{Name: portNameMySQL, ContainerPort: portMySQL, Protocol: corev1.ProtocolTCP}}
-	// A first start or crash recovery may take long; liveness waits for it.
-	ctr.StartupProbe = execProbe("live", 10, 5, 90)
+	// A first start or crash recovery may take long (15 minutes here);
+	// liveness waits for it. Every 2 s, so that a restarted primary is
+	// ready, and takes writes, soon after its server answers.
+	ctr.StartupProbe = execProbe("live", 2, 5, 450)
 	ctr.LivenessProbe = execProbe("live", 10, 5, 6)
 	ctr.ReadinessProbe = execProbe("ready", 5, 5, 2)
 	return ctr

@@ -544,6 +544,14 @@ func (s *suite) scenarios() {
 
 	// 11. Issue 13 (b), (f): back 1 -> 0, the pods restarted lowest first.
 	s.switchover(n+" 11 (b)", 0, []int{0, 1, 2, 3}, 4)
+
+	// 12. Issue 13 (c), its second half: a member comes back with an errant
+	// transaction and re-clones, its old data kept aside.
+	s.rejoin(n+" 12 (c)", 3, 4)
+
+	// 13. Issue 13 (c): failover to 1 with ordinal 0's node gone; ordinal 0
+	// comes back with an errant transaction and re-clones.
+	s.failover(n+" 13 (c)", 4)
 }
 
 // interruptedClone runs scenario 5: ordinal 3 is removed with its PVC and

@@ -662,6 +662,23 @@ func (c *cluster) endpoint(service string) int {
 	return best
 }
 
+// hold keeps the controller from creating pod ord (its node is gone) until
+// release; the pod's claim stays.
+func (c *cluster) hold(ord int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held == nil {
+		c.held = map[int]bool{}
+	}
+	c.held[ord] = true
+}
+
+func (c *cluster) release(ord int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.held, ord)
+}
+
 // losePod deletes pod ord and its data claim before the controller can
 // recreate it, as when a node dies with its local disk and the pod is
 // rescheduled elsewhere with a new, empty claim.
