@@ -64,7 +64,7 @@ kustomize-test: ## kustomize build --enable-exec examples/kustomize/ == mysqlgen
 cluster-tools: ## build kube-apiserver, etcd, kwok, kubectl, kube-score, kubectl-validate, trivy, promtool and the Prometheus Operator CRDs into bin/ (skips what is built)
 	bash hack/cluster-tools.sh
 
-cluster-test: cluster-tools ## server-side dry-run, rollout, zero drift and upgrade on a real control plane with kwok nodes
+cluster-test: cluster-tools kustomize ## server-side dry-run, rollout, zero drift and upgrade on a real control plane with kwok nodes
 	$(GO) test -tags cluster ./test/cluster/ -v -count=1 -timeout 40m
 
 lint-manifests: cluster-tools ## kube-score (0 CRITICAL, hack/kube-score-ignore.txt), kubectl-validate and trivy config (hack/trivy-ignore.txt) on every golden file

@@ -4,12 +4,18 @@
 #   MYSQLGEN_FLAVOR      mysql | mariadb        (tool names, bootstrap command)
 #   MYSQLGEN_DIALECT     mysql57 | mysql80 | mysql84 | mariadb   (SQL words)
 #   MYSQLGEN_GTID        ON | OFF               (GTID or binlog-position replication)
-#   MYSQLGEN_CONF_DIR    emptyDir the init container writes my.cnf and client files into
-#   MYSQLGEN_CONFIG_DIR  ConfigMap volume with my.cnf, primary.cnf, replica.cnf
-#   MYSQLGEN_SECRET_DIR  Secret volume with root-password, replication-password, backup-password
+#   MYSQLGEN_CONFIGMAP_DIR  the ConfigMap's files, read only: the shared my.cnf,
+#                        primary.cnf, replica.cnf (what the spec says)
+#   MYSQLGEN_GENERATED_DIR  an emptyDir: the my.cnf the server reads (the
+#                        ConfigMap's plus this pod's role and server-id) and the
+#                        client option files, all written by init-mysql
+#   MYSQLGEN_SECRET_DIR  Secret volume with root-password, replication-password,
+#                        backup-password (and metrics-password with metrics)
 #   MYSQLGEN_DATA_ROOT   the PVC mount; the data directory is data/ inside it
 #   MYSQLGEN_SOCKET      the server's socket, on an emptyDir shared by the containers
-#   MYSQLGEN_PRIMARY_HOST, MYSQLGEN_SERVICE, MYSQLGEN_BACKUP_PORT, MYSQLGEN_MAX_LAG_SECONDS
+#   MYSQLGEN_PRIMARY_ORDINAL  the member that takes writes (spec.primary)
+#   MYSQLGEN_SERVICE     the governing Service, if /etc/hosts does not say
+#   MYSQLGEN_BACKUP_PORT, MYSQLGEN_MAX_LAG_SECONDS
 #   MYSQLGEN_METRICS     ON | OFF               (the exporter's user and client file)
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
 set -euo pipefail
@@ -17,7 +23,7 @@ set -euo pipefail
 log() { printf '%s %s\n' "${0##*/}:" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-: "${MYSQLGEN_FLAVOR:?}" "${MYSQLGEN_DIALECT:?}" "${MYSQLGEN_CONF_DIR:?}" "${MYSQLGEN_DATA_ROOT:?}"
+: "${MYSQLGEN_FLAVOR:?}" "${MYSQLGEN_DIALECT:?}" "${MYSQLGEN_GENERATED_DIR:?}" "${MYSQLGEN_DATA_ROOT:?}"
 
 # The data directory only ever appears complete: bootstrap and clone build it
 # in a temporary directory on the same volume and rename it into place.
@@ -26,10 +32,17 @@ STAGING_DIR="$MYSQLGEN_DATA_ROOT/.staging"
 # Written by clone-mysql with the coordinates the clone was taken at; the
 # sidecar turns it into a replication source once, then renames it.
 PENDING_FILE="$DATA_DIR/mysqlgen-replication-pending"
-ROOT_CNF="$MYSQLGEN_CONF_DIR/root.cnf"
-BACKUP_CNF="$MYSQLGEN_CONF_DIR/backup.cnf"
-METRICS_CNF="$MYSQLGEN_CONF_DIR/metrics.cnf"
-MY_CNF="$MYSQLGEN_CONF_DIR/my.cnf"
+# The role the sidecar last set up for this data directory (primary or
+# replica): a primary restarting as one takes writes at once, a member that
+# must become it starts read-only until the sidecar has fenced the old one.
+ROLE_FILE="$DATA_DIR/mysqlgen-role"
+# Present while the sidecar moves errant data aside and clones afresh; the
+# server waits for it to go.
+RECLONE_FILE="$MYSQLGEN_DATA_ROOT/mysqlgen-recloning"
+ROOT_CNF="$MYSQLGEN_GENERATED_DIR/root.cnf"
+BACKUP_CNF="$MYSQLGEN_GENERATED_DIR/backup.cnf"
+METRICS_CNF="$MYSQLGEN_GENERATED_DIR/metrics.cnf"
+MY_CNF="$MYSQLGEN_GENERATED_DIR/my.cnf"
 
 case "$MYSQLGEN_FLAVOR" in
 mysql)
@@ -45,15 +58,15 @@ case "$MYSQLGEN_DIALECT" in
 mysql57 | mariadb)
   SQL_CHANGE_SOURCE="CHANGE MASTER TO" SQL_SRC=MASTER
   SQL_START="START SLAVE" SQL_STOP="STOP SLAVE" SQL_STATUS="SHOW SLAVE STATUS"
-  SQL_RESET_GTIDS="RESET MASTER" ;;
+  SQL_RESET_REPLICA="RESET SLAVE ALL" SQL_RESET_GTIDS="RESET MASTER" ;;
 mysql80)
   SQL_CHANGE_SOURCE="CHANGE REPLICATION SOURCE TO" SQL_SRC=SOURCE
   SQL_START="START REPLICA" SQL_STOP="STOP REPLICA" SQL_STATUS="SHOW REPLICA STATUS"
-  SQL_RESET_GTIDS="RESET MASTER" ;;
+  SQL_RESET_REPLICA="RESET REPLICA ALL" SQL_RESET_GTIDS="RESET MASTER" ;;
 mysql84)
   SQL_CHANGE_SOURCE="CHANGE REPLICATION SOURCE TO" SQL_SRC=SOURCE
   SQL_START="START REPLICA" SQL_STOP="STOP REPLICA" SQL_STATUS="SHOW REPLICA STATUS"
-  SQL_RESET_GTIDS="RESET BINARY LOGS AND GTIDS" ;;
+  SQL_RESET_REPLICA="RESET REPLICA ALL" SQL_RESET_GTIDS="RESET BINARY LOGS AND GTIDS" ;;
 *) die "unknown MYSQLGEN_DIALECT '$MYSQLGEN_DIALECT'" ;;
 esac
 
@@ -63,25 +76,58 @@ ordinal() {
   echo "$((10#${BASH_REMATCH[1]}))"
 }
 
-# secret prints one key of the mounted Secret, refusing an empty value.
-secret() {
-  local f="${MYSQLGEN_SECRET_DIR:?}/$1" v
-  [[ -r "$f" ]] || die "secret key '$1' is missing (expected file $f)"
-  v="$(<"$f")"
-  [[ -n "$v" ]] || die "secret key '$1' is empty"
-  printf '%s' "$v"
+# read_secret VAR KEY sets VAR to one key of the mounted Secret, exactly as
+# stored but for trailing line breaks (which `kubectl create secret
+# --from-file` adds by accident). It refuses, naming the key, what no server
+# could use: a missing or empty key and a NUL byte; a line break in the
+# replication password, which the replica stores one field a line
+# (master.info), so that after a restart it would read a wrong password; and
+# what the exporter would rewrite in the metrics password.
+# It sets a variable rather than printing: a failure inside "$(...)" would
+# not stop the script.
+read_secret() {
+  local f="${MYSQLGEN_SECRET_DIR:?}/$2" v=""
+  [[ -r "$f" ]] || die "secret key '$2' is missing (expected file $f)"
+  # read stops at a NUL and succeeds only when it finds one.
+  if IFS= read -r -d '' v <"$f"; then
+    die "secret key '$2' holds a NUL byte, which no client can send"
+  fi
+  while [[ "$v" == *$'\n' ]]; do v="${v%$'\n'}"; done
+  [[ -n "$v" ]] || die "secret key '$2' is empty"
+  if [[ "$2" == replication-password && "$v" == *$'\n'* ]]; then
+    die "secret key '$2' holds a line break: replicas keep this password in master.info, one field a line"
+  fi
+  # mysqld_exporter's go-ini replaces %(key)s in a value with another key's
+  # (gopkg.in/ini.v1 key.go, transformValue), even in the password it takes
+  # from MYSQLD_EXPORTER_PASSWORD.
+  if [[ "$2" == metrics-password && "$v" =~ %\([^\)]+\)s ]]; then
+    die "secret key '$2' holds '${BASH_REMATCH[0]}', which mysqld_exporter would replace with another setting"
+  fi
+  printf -v "$1" '%s' "$v"
 }
 
-# sql_quote prints its argument as an SQL string literal.
+# SQL_LITERALS starts every session that sends sql_quote'd text: with
+# NO_BACKSLASH_ESCAPES a backslash is an ordinary character whatever sql-mode
+# spec.config sets, so a quote is the only character to escape. The mysql
+# client follows the mode the server reports when it splits statements.
+SQL_LITERALS="SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';"
+
+# sql_quote prints its argument as an SQL string literal, for a session that
+# began with SQL_LITERALS. Line breaks may stand inside the quotes.
 sql_quote() {
-  local s="${1//\\/\\\\}"
-  printf "'%s'" "${s//\'/\'\'}"
+  printf "'%s'" "${1//\'/\'\'}"
 }
 
-# cnf_quote prints its argument as a double-quoted option-file value.
+# cnf_quote prints its argument as a double-quoted option-file value. The
+# servers' option-file reader (mysys my_default.c) unescapes \\ \" \n \r
+# \t \b \s inside quotes and keeps # and ; there; a raw line break would end
+# the value and start a new option line.
 cnf_quote() {
   local s="${1//\\/\\\\}"
-  printf '"%s"' "${s//\"/\\\"}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\r'/\\r}"
+  printf '"%s"' "$s"
 }
 
 # run_sql runs SQL from stdin as the given client file's user; passwords never
@@ -90,4 +136,132 @@ run_sql() {
   local cnf="$1"
   shift
   "$MYSQL" --defaults-extra-file="$cnf" --protocol=socket --socket="$MYSQLGEN_SOCKET" "$@"
+}
+
+# The clone stream is a full copy of the database, so the backup port serves
+# it only to a peer that proves it holds the cluster's replication password,
+# and a cloning member takes it only from a donor that proves the same:
+#   donor: "mysqlgen-clone/1 <donor nonce>"
+#   peer:  "<peer nonce> <HMAC(k, 'peer <donor nonce> <peer nonce>')>"
+#   donor: "<HMAC(k, 'donor <donor nonce> <peer nonce>')>", then the stream
+# with k = SHA-256 of the password. Nonces are fresh per connection, so an
+# answer cannot be replayed; a wrong answer gets nothing but the first line.
+# The stream itself is not encrypted: the NetworkPolicy keeps it in the
+# cluster. Only bash and coreutils (sha256sum, od) are needed: every backup
+# image has them, while the openssl CLI is not in all of them.
+CLONE_BANNER="mysqlgen-clone/1"
+
+# hmac_sha256 KEY MESSAGE prints HMAC-SHA256 (RFC 2104) in hex, keyed with
+# SHA-256(KEY) so that the key is one block's half whatever its length.
+hmac_sha256() {
+  local k i b x ipad="" opad="" inner
+  k="$(printf '%s' "$1" | sha256sum)"
+  for ((i = 0; i < 64; i++)); do
+    b=0
+    ((i < 32)) && b=$((16#${k:2*i:2}))
+    printf -v x '\\x%02x' $((b ^ 0x36))
+    ipad+="$x"
+    printf -v x '\\x%02x' $((b ^ 0x5c))
+    opad+="$x"
+  done
+  inner="$({ printf '%b' "$ipad"; printf '%s' "$2"; } | sha256sum)"
+  inner="${inner%% *}"
+  x="$({ printf '%b' "$opad"; printf '%b' "$(hex_escape "$inner")"; } | sha256sum)"
+  printf '%s' "${x%% *}"
+}
+
+# hex_escape turns hex digits into \xHH escapes for printf %b.
+hex_escape() {
+  local i out=""
+  for ((i = 0; i < ${#1}; i += 2)); do out+="\\x${1:i:2}"; done
+  printf '%s' "$out"
+}
+
+# nonce prints 32 random hex digits.
+nonce() {
+  local n
+  n="$(od -An -N16 -tx1 /dev/urandom)"
+  n="${n//[[:space:]]/}"
+  [[ "$n" =~ ^[0-9a-f]{32}$ ]] || die "could not read 16 random bytes"
+  printf '%s' "$n"
+}
+
+# The primary's ordinal; every other member replicates from it.
+PRIMARY_ORDINAL="${MYSQLGEN_PRIMARY_ORDINAL:-0}"
+
+# governing_service prints the StatefulSet's governing Service, read from the
+# line the kubelet writes for this pod into /etc/hosts ("<ip> <pod>.<service>.
+# <namespace>.svc.<domain> <pod>"), so that a kustomize namePrefix, which
+# renames the Service and the pods but no string in a container's env,
+# changes nothing here. MYSQLGEN_SERVICE is the fallback.
+governing_service() {
+  local _ip name _rest
+  if [[ -r /etc/hosts ]]; then
+    while read -r _ip name _rest; do
+      if [[ "$name" == "$HOSTNAME".?* ]]; then
+        name="${name#"$HOSTNAME".}"
+        printf '%s' "${name%%.*}"
+        return
+      fi
+    done </etc/hosts
+  fi
+  printf '%s' "${MYSQLGEN_SERVICE:?}"
+}
+SERVICE="$(governing_service)"
+
+# peer_host K prints ordinal K's stable name through the governing Service;
+# the pod's DNS search path resolves it in its own namespace. The pods' own
+# names give the StatefulSet's.
+peer_host() {
+  printf '%s-%d.%s' "${HOSTNAME%-*}" "$1" "$SERVICE"
+}
+PRIMARY_HOST="$(peer_host "$PRIMARY_ORDINAL")"
+
+# existing_peers prints the ordinals of the other members that exist. The
+# headless Service publishes every pod, ready or not (publishNotReady-
+# Addresses), so a name resolves exactly while its pod exists. A
+# StatefulSet's ordinals are contiguous: the scan stops after three names in
+# a row that do not resolve.
+existing_peers() {
+  local k misses=0 self
+  self="$(ordinal)"
+  for ((k = 0; misses < 3 && k < 64; k++)); do
+    ((k == self)) && continue
+    if getent hosts "$(peer_host "$k")" >/dev/null; then
+      printf '%d\n' "$k"
+      misses=0
+    else
+      misses=$((misses + 1))
+    fi
+  done
+}
+
+# progress K prints how far member K has come in the primary's history, as
+# one number that grows with every transaction, or fails if K does not
+# answer: with GTIDs the transactions it holds (MySQL: the size of
+# gtid_executed; MariaDB: the sum of gtid_current_pos's sequence numbers),
+# without them where its replication stands in the primary's binary log.
+progress() {
+  local out n=0 part lo hi
+  local sql=(--defaults-extra-file="$ROOT_CNF" --protocol=tcp --host="$(peer_host "$1")"
+    --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=5)
+  if [[ "${MYSQLGEN_GTID:-OFF}" == ON && "$MYSQLGEN_FLAVOR" == mariadb ]]; then
+    out="$("$MYSQL" "${sql[@]}" -N -B -e 'SELECT @@gtid_current_pos')" || return 1
+    for part in ${out//,/ }; do n=$((n + ${part##*-})); done
+  elif [[ "${MYSQLGEN_GTID:-OFF}" == ON ]]; then
+    out="$("$MYSQL" "${sql[@]}" -N -B -e 'SELECT @@gtid_executed')" || return 1
+    out="${out//[[:space:]]/}"
+    for part in ${out//[,:]/ }; do
+      [[ "$part" =~ ^([0-9]+)(-([0-9]+))?$ ]] || continue
+      lo="${BASH_REMATCH[1]}" hi="${BASH_REMATCH[3]:-${BASH_REMATCH[1]}}"
+      n=$((n + hi - lo + 1))
+    done
+  else
+    out="$("$MYSQL" "${sql[@]}" -E -e "$SQL_STATUS")" || return 1
+    [[ "$out" =~ Relay_(Master|Source)_Log_File:\ [^.]*\.0*([0-9]+) ]] || return 1
+    n=$((BASH_REMATCH[2] << 32))
+    [[ "$out" =~ Exec_(Master|Source)_Log_Pos:\ ([0-9]+) ]] || return 1
+    n=$((n + BASH_REMATCH[2]))
+  fi
+  printf '%d' "$n"
 }

@@ -1,22 +1,22 @@
 #!/bin/bash
 # init-mysql: runs in the server image before the server starts. It writes the
 # server's my.cnf for this pod's role, the client option files that carry the
-# passwords, and, on ordinal 0 only, bootstraps an empty data directory.
+# passwords, and, on the primary of a new cluster only, bootstraps an empty data directory.
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 
 n="$(ordinal)"
-: "${MYSQLGEN_CONFIG_DIR:?}" "${MYSQLGEN_SOCKET:?}"
+: "${MYSQLGEN_CONFIGMAP_DIR:?}" "${MYSQLGEN_SOCKET:?}"
 
 # The role file is chosen by ordinal: 0 is the primary, every other pod a
 # read-only replica. server-id 0 is reserved, hence 100 + ordinal.
 role=replica
-((n == 0)) && role=primary
+((n == PRIMARY_ORDINAL)) && role=primary
 umask 077
 {
-  cat "$MYSQLGEN_CONFIG_DIR/my.cnf"
+  cat "$MYSQLGEN_CONFIGMAP_DIR/my.cnf"
   printf '\n'
-  cat "$MYSQLGEN_CONFIG_DIR/$role.cnf"
+  cat "$MYSQLGEN_CONFIGMAP_DIR/$role.cnf"
   printf '\n# From the pod ordinal %d: 100 + ordinal, as 0 is reserved.\n[mysqld]\nserver-id=%d\n' "$n" "$((100 + n))"
 } >"$MY_CNF.tmp"
 chmod 0644 "$MY_CNF.tmp"
@@ -39,24 +39,47 @@ write_client_cnf() {
 }
 ROOT_USER=root
 BACKUP_USER="${MYSQLGEN_BACKUP_USER:?}"
-write_client_cnf "$ROOT_CNF" "$ROOT_USER" "$(secret root-password)"
-write_client_cnf "$BACKUP_CNF" "$BACKUP_USER" "$(secret backup-password)"
+root_password="" backup_password="" replication_password=""
+read_secret root_password root-password
+read_secret backup_password backup-password
+# Read here too so that a password no replica could keep stops the pod at
+# its first step, with the key named.
+read_secret replication_password replication-password
+write_client_cnf "$ROOT_CNF" "$ROOT_USER" "$root_password"
+write_client_cnf "$BACKUP_CNF" "$BACKUP_USER" "$backup_password"
 if [[ "${MYSQLGEN_METRICS:-OFF}" == ON ]]; then
-  # mysqld_exporter reads [client] only; it runs as the same uid.
-  printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${MYSQLGEN_METRICS_USER:?}" \
-    "$(cnf_quote "$(secret metrics-password)")" "$MYSQLGEN_SOCKET" >"$METRICS_CNF.tmp"
+  # mysqld_exporter reads this file with go-ini, which would cut a value at
+  # # or ; and expand $: its password comes from MYSQLD_EXPORTER_PASSWORD
+  # (the Secret, through the container's env) instead. Read here so that a
+  # password the exporter would rewrite stops the pod with the key named.
+  read_secret _ metrics-password
+  printf '[client]\nuser=%s\nsocket=%s\n' "${MYSQLGEN_METRICS_USER:?}" "$MYSQLGEN_SOCKET" >"$METRICS_CNF.tmp"
   mv "$METRICS_CNF.tmp" "$METRICS_CNF"
 fi
 
-if ((n != 0)); then
+if ((n != PRIMARY_ORDINAL)); then
   exit 0 # replicas get their data from clone-mysql
 fi
 if [[ -d "$DATA_DIR" ]]; then
   log "data directory present, no bootstrap"
   exit 0
 fi
+# A primary without data starts empty only in a new cluster: one in which no
+# other member exists. If any does (this volume was lost: a dead node's local
+# disk, a deleted claim), clone-mysql clones the most advanced member, waiting
+# for as long as they do not answer, and the server takes writes only then.
+# The Service publishes pods before they are ready, so a second look after a
+# pause is enough to let a name that was just created appear.
+for attempt in 1 2; do
+  peers="$(existing_peers)"
+  if [[ -n "$peers" ]]; then
+    log "no data directory, but members ${peers//$'\n'/ } exist: cloning the most advanced of them, not starting empty"
+    exit 0
+  fi
+  ((attempt == 1)) && sleep 2
+done
 
-log "bootstrapping an empty data directory"
+log "no other member exists: a new cluster, bootstrapping an empty data directory"
 rm -rf "$STAGING_DIR"
 mkdir -p "$STAGING_DIR"
 case "$MYSQLGEN_FLAVOR" in
@@ -66,9 +89,9 @@ mariadb) mariadb-install-db --defaults-file="$MY_CNF" --datadir="$STAGING_DIR" \
 esac
 
 # A server on a private socket with no network sets the passwords and users.
-boot_socket="$MYSQLGEN_CONF_DIR/bootstrap.sock"
+boot_socket="$MYSQLGEN_GENERATED_DIR/bootstrap.sock"
 "$MYSQLD" --defaults-file="$MY_CNF" --datadir="$STAGING_DIR" --skip-networking \
-  --socket="$boot_socket" --pid-file="$MYSQLGEN_CONF_DIR/bootstrap.pid" &
+  --socket="$boot_socket" --pid-file="$MYSQLGEN_GENERATED_DIR/bootstrap.pid" &
 pid=$!
 for _ in $(seq 120); do
   "$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
@@ -76,12 +99,13 @@ for _ in $(seq 120); do
   sleep 1
 done
 
-root_pw="$(sql_quote "$(secret root-password)")"
-repl_pw="$(sql_quote "$(secret replication-password)")"
-backup_pw="$(sql_quote "$(secret backup-password)")"
+root_pw="$(sql_quote "$root_password")"
+repl_pw="$(sql_quote "$replication_password")"
+backup_pw="$(sql_quote "$backup_password")"
 repl_user="$(sql_quote "${MYSQLGEN_REPLICATION_USER:?}")"
 backup_user="$(sql_quote "$BACKUP_USER")"
 "$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot <<SQL
+$SQL_LITERALS
 -- Users exist on every member: replicas clone them with the data.
 SET SESSION sql_log_bin = 0;
 -- MariaDB's installer adds password-less root accounts for TCP loopback and
@@ -100,5 +124,6 @@ FLUSH PRIVILEGES;
 SHUTDOWN;
 SQL
 wait "$pid" || die "bootstrap server did not shut down cleanly"
+printf 'primary\n' >"$STAGING_DIR/${ROLE_FILE##*/}"
 mv "$STAGING_DIR" "$DATA_DIR"
 log "bootstrap complete"

@@ -4,8 +4,12 @@
 # option file, never from the command line where ps would show it.
 #   probe.sh live      the server answers an authenticated query
 #   probe.sh ready     live, and on a replica: both replication threads run
-#                      and the lag is at most MYSQLGEN_MAX_LAG_SECONDS
-#   probe.sh backup    the sidecar listens on the backup port
+#                      and the lag is at most MYSQLGEN_MAX_LAG_SECONDS (from
+#                      whichever member it follows: while the primary moves,
+#                      a replica the move re-pointed is as healthy as one the
+#                      rollout restarted)
+#   probe.sh backup    the sidecar's backup port answers on IPv4, and on IPv6
+#                      where the pod has it
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 
@@ -15,9 +19,19 @@ live)
   ;;
 ready)
   run_sql "$ROOT_CNF" -N -B -e 'SELECT 1' >/dev/null
-  (($(ordinal) == 0)) && exit 0
+  # The primary stays ready while fenced or taking over (read-only): the
+  # StatefulSet controller halts a rolling update at an unready pod, and a
+  # fenced old primary must still be restarted by it.
+  (($(ordinal) == PRIMARY_ORDINAL)) && exit 0
   status="$(run_sql "$ROOT_CNF" -E -e "$SQL_STATUS")"
-  [[ -n "$status" ]] || die "replication is not configured"
+  if [[ -z "$status" ]]; then
+    # The primary moved here ahead of this pod's own restart (a member
+    # restarted earlier in the rollout promoted it): it takes writes and
+    # must stay ready, or the StatefulSet controller halts the rollout.
+    ro="$(run_sql "$ROOT_CNF" -N -B -e 'SELECT @@read_only')"
+    [[ "$ro" == 0 ]] && exit 0
+    die "replication is not configured"
+  fi
   [[ "$status" =~ _IO_Running:\ Yes ]] || die "replication I/O thread is not running"
   [[ "$status" =~ _SQL_Running:\ Yes ]] || die "replication SQL thread is not running"
   [[ "$status" =~ Seconds_Behind_(Master|Source):\ ([0-9]+) ]] || die "replication lag is unknown"
@@ -25,17 +39,25 @@ ready)
   ((lag <= ${MYSQLGEN_MAX_LAG_SECONDS:?})) || die "replication lag ${lag}s exceeds ${MYSQLGEN_MAX_LAG_SECONDS}s"
   ;;
 backup)
-  # /proc/net/tcp lists sockets in hex; state 0A is LISTEN. Read in bash:
-  # the backup images need no grep, and no connection is made (one would
-  # start a backup).
-  port="$(printf '%04X' "${MYSQLGEN_BACKUP_PORT:?}")"
-  for table in /proc/net/tcp /proc/net/tcp6; do
-    [[ -r "$table" ]] || continue
-    while read -r _ local _ state _; do
-      [[ "$local" == *":$port" && "$state" == 0A ]] && exit 0
-    done <"$table"
-  done
-  die "nothing listens on port $MYSQLGEN_BACKUP_PORT"
+  # The listener greets every connection with one line and starts a backup
+  # only for a peer that answers the challenge, so connecting is safe: read
+  # the greeting on each address family this pod has (::1 on its loopback
+  # when it has IPv6), then hang up.
+  greets() {
+    local banner=""
+    exec 3<>"/dev/tcp/$1/${MYSQLGEN_BACKUP_PORT:?}" || die "nothing listens on $1 port $MYSQLGEN_BACKUP_PORT"
+    read -r -t 3 banner <&3 || true
+    exec 3<&-
+    [[ "$banner" == "$CLONE_BANNER "* ]] || die "the backup port on $1 did not greet"
+  }
+  greets 127.0.0.1
+  if [[ -r /proc/net/if_inet6 ]]; then
+    while read -r addr _ _ _ _ dev; do
+      if [[ "$dev" == lo && "$addr" == 00000000000000000000000000000001 ]]; then
+        greets ::1
+      fi
+    done </proc/net/if_inet6
+  fi
   ;;
 *)
   die "usage: ${0##*/} live|ready|backup"

@@ -14,18 +14,18 @@ func scriptEnv(c *cluster) []corev1.EnvVar {
 		{"MYSQLGEN_BACKUP_PORT", fmt.Sprint(portBackup)},
 		{"MYSQLGEN_BACKUP_PRIVILEGES", c.release.BackupPrivileges},
 		{"MYSQLGEN_BACKUP_USER", userBackup},
-		{"MYSQLGEN_CONF_DIR", pathConf},
-		{"MYSQLGEN_CONFIG_DIR", pathConfig},
+		{"MYSQLGEN_CONFIGMAP_DIR", pathConfigMap},
 		{"MYSQLGEN_DATA_ROOT", pathDataRoot},
 		{"MYSQLGEN_DIALECT", c.release.Dialect},
 		{"MYSQLGEN_FLAVOR", c.Spec.Flavor},
+		{"MYSQLGEN_GENERATED_DIR", pathGenerated},
 		{"MYSQLGEN_GTID", gtid},
 		{"MYSQLGEN_MAX_LAG_SECONDS", fmt.Sprint(*c.Spec.Replication.MaxLagSeconds)},
 		{"MYSQLGEN_METRICS", metrics},
 		{"MYSQLGEN_METRICS_PRIVILEGES", c.release.MetricsPrivileges},
 		{"MYSQLGEN_METRICS_USER", userMetrics},
 		{"MYSQLGEN_MYSQL_PORT", fmt.Sprint(portMySQL)},
-		{"MYSQLGEN_PRIMARY_HOST", c.primaryHost()},
+		{"MYSQLGEN_PRIMARY_ORDINAL", fmt.Sprint(c.primary())},
 		{"MYSQLGEN_REPLICATION_USER", userReplication},
 		{"MYSQLGEN_SECRET_DIR", pathSecret},
 		{"MYSQLGEN_SERVICE", c.Metadata.Name},
@@ -38,10 +38,12 @@ func scriptEnv(c *cluster) []corev1.EnvVar {
 	return env
 }
 
-// primaryHost is ordinal 0's stable DNS name through the headless Service;
-// the pod's DNS search path resolves it in the pod's own namespace.
-func (c *cluster) primaryHost() string {
-	return c.Metadata.Name + "-0." + c.Metadata.Name
+// primary is the ordinal that takes writes: spec.primary, 0 when unset.
+func (c *cluster) primary() int32 {
+	if p := c.Spec.Primary; p != nil {
+		return *p
+	}
+	return 0
 }
 
 func onOff(b bool) string {

@@ -11,8 +11,13 @@ import (
 )
 
 // makeMetricsContainer runs mysqld_exporter beside the server. It logs in
-// over the shared socket as metrics@localhost, from the client file
-// init-mysql writes; no password is on its command line.
+// over the shared socket as metrics@localhost: user and socket from the
+// client file init-mysql writes, the password from the Secret through
+// MYSQLD_EXPORTER_PASSWORD. The exporter reads the file with go-ini, which
+// cuts a value at # or ; and expands $; it adds the variable as
+// "[client]\npassword = ${MYSQLD_EXPORTER_PASSWORD}" ahead of the file and
+// expands it once with os.ExpandEnv, so the value arrives as stored
+// (prometheus/mysqld_exporter v0.17.2, config/config.go, ReloadConfig).
 func makeMetricsContainer(c *cluster) corev1.Container {
 	port := intstr.FromString(portNameMetrics)
 	probe := func(handler corev1.ProbeHandler, failures int32) *corev1.Probe {
@@ -28,15 +33,21 @@ func makeMetricsContainer(c *cluster) corev1.Container {
 		ImagePullPolicy: corev1.PullPolicy(c.Spec.ImagePullPolicy),
 		Command: []string{
 			"/bin/mysqld_exporter",
-			"--config.my-cnf=" + pathConf + "/" + fileMetricsCnf,
+			"--config.my-cnf=" + pathGenerated + "/" + fileMetricsCnf,
 			"--web.listen-address=:" + fmt.Sprint(portMetrics),
 		},
+		Env: []corev1.EnvVar{{Name: envExporterPassword, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: c.Spec.Credentials.SecretName},
+				Key:                  secretKeyMetricsPassword,
+			},
+		}}},
 		Ports:           []corev1.ContainerPort{{Name: portNameMetrics, ContainerPort: portMetrics, Protocol: corev1.ProtocolTCP}},
 		Resources:       resources(c.Spec.Metrics.Resources),
 		SecurityContext: containerSecurityContext(),
 		LivenessProbe:   probe(live, 6),
 		ReadinessProbe:  probe(ready, 2),
-		VolumeMounts:    mounts(volumeConf, volumeRun),
+		VolumeMounts:    mounts(volumeGenerated, volumeRun),
 	}
 }
 

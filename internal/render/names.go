@@ -27,26 +27,26 @@ const (
 	portNameMetrics = "metrics"
 
 	// Volumes.
-	volumeData    = "data" // the claim template: PVCs are data-<name>-<ordinal>
-	volumeConfig  = "config"
-	volumeScripts = "scripts"
-	volumeSecret  = "credentials"
-	volumeConf    = "conf"
-	volumeRun     = "run"
-	volumeTmp     = "tmp"
+	volumeData      = "data"   // the claim template: PVCs are data-<name>-<ordinal>
+	volumeConfig    = "config" // the -config ConfigMap: what the spec says
+	volumeScripts   = "scripts"
+	volumeSecret    = "credentials"
+	volumeGenerated = "generated" // what init-mysql writes from it for this pod
+	volumeRun       = "run"
+	volumeTmp       = "tmp"
 
 	// Mount paths. The data directory is data/ inside the volume so that the
 	// scripts can build it beside, on the same filesystem, and rename it.
-	pathDataRoot = "/var/lib/mysql"
-	pathConfig   = "/etc/mysqlgen/config"
-	pathConf     = "/etc/mysqlgen/conf"
-	pathSecret   = "/etc/mysqlgen/credentials"
-	pathScripts  = "/opt/mysqlgen/scripts"
-	pathRun      = "/run/mysqld"
-	pathTmp      = "/tmp"
-	pathSocket   = pathRun + "/mysqld.sock"
-	pathPID      = pathRun + "/mysqld.pid"
-	pathDataDir  = pathDataRoot + "/data"
+	pathDataRoot  = "/var/lib/mysql"
+	pathConfigMap = "/etc/mysqlgen/config"
+	pathGenerated = "/etc/mysqlgen/generated"
+	pathSecret    = "/etc/mysqlgen/credentials"
+	pathScripts   = "/opt/mysqlgen/scripts"
+	pathRun       = "/run/mysqld"
+	pathTmp       = "/tmp"
+	pathSocket    = pathRun + "/mysqld.sock"
+	pathPID       = pathRun + "/mysqld.pid"
+	pathDataDir   = pathDataRoot + "/data"
 
 	// Files.
 	fileMyCnf = "my.cnf"
@@ -56,8 +56,11 @@ const (
 	userBackup      = "backup"
 	userMetrics     = "metrics"
 
-	// The exporter reads its client file, which init-mysql writes.
-	fileMetricsCnf = "metrics.cnf"
+	// The exporter reads its client file, which init-mysql writes, and its
+	// password from the Secret's key through the variable it knows.
+	fileMetricsCnf           = "metrics.cnf"
+	secretKeyMetricsPassword = "metrics-password"
+	envExporterPassword      = "MYSQLD_EXPORTER_PASSWORD"
 
 	// Topology keys.
 	topologyHostname = "kubernetes.io/hostname"
@@ -74,8 +77,8 @@ const (
 	// Marks the metrics Service, the only one a ServiceMonitor selects.
 	labelMetricsService = "mysqlgen.dev/metrics"
 
-	// The StatefulSet controller's label with each pod's name.
-	labelPodName = "statefulset.kubernetes.io/pod-name"
+	// The StatefulSet controller's label with each pod's ordinal.
+	labelPodIndex = "apps.kubernetes.io/pod-index"
 
 	// Label keys (Kubernetes' recommended labels).
 	labelName      = "app.kubernetes.io/name"

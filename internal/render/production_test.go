@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -205,8 +206,15 @@ func TestMetricsContainer(t *testing.T) {
 			t.Errorf("a password on the exporter's command line: %s", arg)
 		}
 	}
-	if !strings.Contains(strings.Join(last.Command, " "), "--config.my-cnf="+pathConf+"/"+fileMetricsCnf) {
+	if !strings.Contains(strings.Join(last.Command, " "), "--config.my-cnf="+pathGenerated+"/"+fileMetricsCnf) {
 		t.Errorf("exporter command = %v", last.Command)
+	}
+	// The password reaches the exporter from the Secret, not through the
+	// go-ini file that would cut it at # or ; and expand $.
+	want := []corev1.EnvVar{{Name: "MYSQLD_EXPORTER_PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: c.Spec.Credentials.SecretName}, Key: "metrics-password"}}}}
+	if diff := cmp.Diff(want, last.Env); diff != "" {
+		t.Errorf("exporter env (-want +got):\n%s", diff)
 	}
 }
 

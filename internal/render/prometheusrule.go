@@ -190,7 +190,7 @@ func (c *cluster) sqlCommand(pod, statement string) string {
 		client = "mariadb" // 11.x images lack the mysql* names
 	}
 	return fmt.Sprintf("%s exec %s -c %s -- %s --defaults-extra-file=%s/root.cnf -e '%s'",
-		c.kubectl(), pod, containerServer, client, pathConf, statement)
+		c.kubectl(), pod, containerServer, client, pathGenerated, statement)
 }
 
 func serverAlerts(c *cluster) []Rule {

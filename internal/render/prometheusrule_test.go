@@ -133,7 +133,7 @@ func TestEveryAlertHasSeverityLabelsAndRunbook(t *testing.T) {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
 	// MariaDB 11 images have no mysql client name.
-	if rb := rules["MySQLReplicationSQLThreadStopped"].Annotations["runbook"]; !strings.Contains(rb, "-- mariadb --defaults-extra-file=/etc/mysqlgen/conf/root.cnf -e 'SHOW SLAVE STATUS\\G'") {
+	if rb := rules["MySQLReplicationSQLThreadStopped"].Annotations["runbook"]; !strings.Contains(rb, "-- mariadb --defaults-extra-file=/etc/mysqlgen/generated/root.cnf -e 'SHOW SLAVE STATUS\\G'") {
 		t.Errorf("runbook %q: want the mariadb client and SHOW SLAVE STATUS", rb)
 	}
 }

@@ -103,7 +103,7 @@ func TestObjectsHangTogether(t *testing.T) {
 				if s == nil {
 					t.Fatalf("no Service %s", svc)
 				}
-				if !labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Merge(sts.Spec.Template.Labels, labels.Set{labelPodName: "db-0"})) {
+				if !labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Merge(sts.Spec.Template.Labels, labels.Set{labelPodIndex: "0"})) {
 					t.Errorf("Service %s selects no pod", svc)
 				}
 				for _, p := range s.Spec.Ports {
@@ -113,7 +113,7 @@ func TestObjectsHangTogether(t *testing.T) {
 				}
 			}
 			primary := find[*corev1.Service](objs, "db-primary")
-			if labels.SelectorFromSet(primary.Spec.Selector).Matches(labels.Merge(sts.Spec.Template.Labels, labels.Set{labelPodName: "db-1"})) {
+			if labels.SelectorFromSet(primary.Spec.Selector).Matches(labels.Merge(sts.Spec.Template.Labels, labels.Set{labelPodIndex: "1"})) {
 				t.Error("db-primary selects a replica")
 			}
 			for _, o := range objs {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,10 +52,13 @@ func makeReadService(c *cluster) *corev1.Service {
 	}
 }
 
-// makePrimaryService is where writes go: ordinal 0 only.
+// makePrimaryService is where writes go: the primary's ordinal only, chosen
+// by the label the StatefulSet controller gives every pod with its ordinal
+// (Kubernetes 1.28+), not by a pod name, which a kustomize namePrefix would
+// leave pointing at a pod that does not exist.
 func makePrimaryService(c *cluster) *corev1.Service {
 	selector := c.selectorLabels()
-	maps.Copy(selector, map[string]string{labelPodName: c.Metadata.Name + "-0"})
+	maps.Copy(selector, map[string]string{labelPodIndex: fmt.Sprint(c.primary())})
 	return &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
 		ObjectMeta: c.objectMeta(c.name(primarySuffix)),

@@ -101,20 +101,23 @@ func container(c *cluster, name, image, script string, res spec.Resources, mount
 
 func makeInitContainer(c *cluster) corev1.Container {
 	return container(c, containerInit, c.Spec.Image, "init-mysql.sh", c.Spec.Resources,
-		mounts(volumeData, volumeConfig, volumeConf, volumeSecret, volumeScripts, volumeRun, volumeTmp))
+		mounts(volumeData, volumeConfig, volumeGenerated, volumeSecret, volumeScripts, volumeRun, volumeTmp))
 }
 
 func makeCloneContainer(c *cluster) corev1.Container {
+	// The Secret answers the donor's challenge (templates/common.sh).
 	return container(c, containerClone, c.Spec.BackupImage, "clone-mysql.sh", c.Spec.BackupResources,
-		mounts(volumeData, volumeConf, volumeScripts, volumeTmp))
+		mounts(volumeData, volumeGenerated, volumeSecret, volumeScripts, volumeTmp))
 }
 
 func makeServerContainer(c *cluster) corev1.Container {
 	ctr := container(c, containerServer, c.Spec.Image, "server.sh", c.Spec.Resources,
-		mounts(volumeData, volumeConf, volumeScripts, volumeRun, volumeTmp))
+		mounts(volumeData, volumeGenerated, volumeScripts, volumeRun, volumeTmp))
 	ctr.Ports = []corev1.ContainerPort{{Name: portNameMySQL, ContainerPort: portMySQL, Protocol: corev1.ProtocolTCP}}
-	// A first start or crash recovery may take long; liveness waits for it.
-	ctr.StartupProbe = execProbe("live", 10, 5, 90)
+	// A first start or crash recovery may take long (15 minutes here);
+	// liveness waits for it. Every 2 s, so that a restarted primary is
+	// ready, and takes writes, soon after its server answers.
+	ctr.StartupProbe = execProbe("live", 2, 5, 450)
 	ctr.LivenessProbe = execProbe("live", 10, 5, 6)
 	ctr.ReadinessProbe = execProbe("ready", 5, 5, 2)
 	return ctr
@@ -122,7 +125,7 @@ func makeServerContainer(c *cluster) corev1.Container {
 
 func makeBackupContainer(c *cluster) corev1.Container {
 	ctr := container(c, containerBackup, c.Spec.BackupImage, "sidecar.sh", c.Spec.BackupResources,
-		mounts(volumeData, volumeConf, volumeSecret, volumeScripts, volumeRun, volumeTmp))
+		mounts(volumeData, volumeGenerated, volumeSecret, volumeScripts, volumeRun, volumeTmp))
 	ctr.Ports = []corev1.ContainerPort{{Name: portNameBackup, ContainerPort: portBackup, Protocol: corev1.ProtocolTCP}}
 	// Ready once it serves backups, so the next ordinal's clone finds it.
 	ctr.ReadinessProbe = execProbe("backup", 5, 5, 2)
@@ -142,13 +145,13 @@ func execProbe(check string, period, timeout, failures int32) *corev1.Probe {
 
 // volumeMounts by volume name, each at its one path.
 var mountPaths = map[string]string{
-	volumeData:    pathDataRoot,
-	volumeConfig:  pathConfig,
-	volumeConf:    pathConf,
-	volumeSecret:  pathSecret,
-	volumeScripts: pathScripts,
-	volumeRun:     pathRun,
-	volumeTmp:     pathTmp,
+	volumeData:      pathDataRoot,
+	volumeConfig:    pathConfigMap,
+	volumeGenerated: pathGenerated,
+	volumeSecret:    pathSecret,
+	volumeScripts:   pathScripts,
+	volumeRun:       pathRun,
+	volumeTmp:       pathTmp,
 }
 
 var readOnlyVolumes = map[string]bool{volumeConfig: true, volumeSecret: true, volumeScripts: true}
@@ -179,7 +182,7 @@ func makeVolumes(c *cluster) []corev1.Volume {
 			SecretName:  c.Spec.Credentials.SecretName,
 			DefaultMode: ptr.To[int32](0o440),
 		}}},
-		emptyDir(volumeConf),
+		emptyDir(volumeGenerated),
 		emptyDir(volumeRun),
 		emptyDir(volumeTmp),
 	}

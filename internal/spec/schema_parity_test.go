@@ -26,6 +26,8 @@ var schemaInexpressible = map[string]string{
 	"buffer-pool-no-room":          "a buffer pool beside a memory limit: a schema cannot compare two quantities",
 	"storage-size-ten-bytes":       "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (1Gi, 1024Mi)",
 	"memory-limit-too-small":       "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (512Mi, 0.5Gi)",
+	"primary-not-a-member":         "the primary's ordinal below spec.replicas: a schema cannot compare two fields",
+	"primary-without-gtid":         "a primary other than 0 where GTIDs are off, which the version's default decides: a schema cannot follow defaults across fields",
 }
 
 // Every case of the invalid corpus that a JSON Schema can express fails the

@@ -46,6 +46,11 @@ type ClusterSpec struct {
 	// Replicas is the number of members: ordinal 0 is the primary, the rest
 	// replicate from it. 1 means a primary alone. Default 3.
 	Replicas *int32 `json:"replicas,omitempty"`
+	// Primary is the ordinal of the member that takes writes; the others
+	// replicate from it. Changing it switches over: the new primary fences
+	// the old one and catches up before it takes writes. Default 0; another
+	// ordinal needs GTIDs.
+	Primary *int32 `json:"primary,omitempty"`
 	// Flavor is mysql (default) or mariadb.
 	Flavor string `json:"flavor,omitempty"`
 	// Version is the server's major.minor: 5.7, 8.0 or 8.4 (default) for

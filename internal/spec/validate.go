@@ -80,6 +80,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 	if r := *s.Replicas; r < 1 || r > MaxReplicas {
 		errs = append(errs, field.Invalid(p.Child("replicas"), r, fmt.Sprintf("must be between 1 and %d", MaxReplicas)))
 	}
+	errs = append(errs, validatePrimary(s, p.Child("primary"))...)
 	switch versions := Versions(s.Flavor); {
 	case versions == nil:
 		errs = append(errs, field.NotSupported(p.Child("flavor"), s.Flavor, []string{FlavorMariaDB, FlavorMySQL}))
@@ -246,4 +247,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// validatePrimary keeps the primary among the members, and on ordinal 0
+// without GTIDs: members find their place in a new primary's history only by
+// GTID, binary log positions being each server's own.
+func validatePrimary(s *ClusterSpec, p *field.Path) field.ErrorList {
+	if s.Primary == nil || *s.Primary == 0 {
+		return nil
+	}
+	if pr := *s.Primary; pr < 0 || pr >= *s.Replicas {
+		return field.ErrorList{field.Invalid(p, pr, "must be the ordinal of a member: at least 0 and below spec.replicas")}
+	}
+	if s.Replication.GTID != nil && !*s.Replication.GTID {
+		return field.ErrorList{field.Invalid(p, *s.Primary, "a primary other than 0 needs spec.replication.gtid: members follow a new primary by GTID, binary log positions being each server's own")}
+	}
+	return nil
 }

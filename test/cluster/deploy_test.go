@@ -29,6 +29,9 @@ type Deployment struct {
 	Objs     []Object
 	File     string
 	STS      StatefulSet // as rendered
+	// Primary is the ordinal the spec says takes writes (spec.primary), which the test sets: the
+	// -primary Service's endpoints are checked against it, not against what the render says.
+	Primary int
 }
 
 // NewDeployment parses manifest, finds its StatefulSet and decides the namespace: the one the
@@ -441,7 +444,8 @@ func (d *Deployment) readyEndpoints(service string) ([]string, error) {
 	return names, nil
 }
 
-// CheckEndpoints checks that <name>-primary lists only pod 0 and <name>-read every Ready pod.
+// CheckEndpoints checks that <name>-primary lists only pod d.Primary and <name>-read every Ready
+// pod.
 func (d *Deployment) CheckEndpoints(t *testing.T, replicas int) {
 	t.Helper()
 	var all []string
@@ -450,7 +454,7 @@ func (d *Deployment) CheckEndpoints(t *testing.T, replicas int) {
 	}
 	sort.Strings(all)
 	want := map[string][]string{
-		d.Name + "-primary": {d.Name + "-0"},
+		d.Name + "-primary": {fmt.Sprintf("%s-%d", d.Name, d.Primary)},
 		d.Name + "-read":    all,
 	}
 	for _, svc := range []string{d.Name + "-primary", d.Name + "-read"} {

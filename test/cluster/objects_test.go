@@ -74,6 +74,8 @@ type Container struct {
 
 type PodSpec struct {
 	NodeName       string      `json:"nodeName,omitempty"`
+	Hostname       string      `json:"hostname,omitempty"`
+	Subdomain      string      `json:"subdomain,omitempty"`
 	Containers     []Container `json:"containers"`
 	InitContainers []Container `json:"initContainers,omitempty"`
 	Affinity       *struct {
@@ -88,6 +90,7 @@ type Pod struct {
 	Spec     PodSpec `json:"spec"`
 	Status   struct {
 		Phase      string      `json:"phase"`
+		PodIP      string      `json:"podIP"`
 		Conditions []Condition `json:"conditions"`
 	} `json:"status"`
 }
@@ -151,6 +154,7 @@ type EndpointSlice struct {
 	Metadata  Meta `json:"metadata"`
 	Endpoints []struct {
 		Addresses  []string `json:"addresses"`
+		Hostname   string   `json:"hostname"`
 		Conditions struct {
 			Ready       *bool `json:"ready"`
 			Serving     *bool `json:"serving"`

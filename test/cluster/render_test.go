@@ -88,6 +88,8 @@ type testSpec struct {
 	StorageClass string
 	StorageSize  string
 	Image        string
+	// Primary is spec.primary; nil leaves it to the default (0).
+	Primary *int
 	// Resources is a YAML flow mapping for spec.resources, e.g.
 	// "{requests: {cpu: 250m, memory: 1Gi}, limits: {memory: 1Gi}}".
 	Resources string
@@ -102,6 +104,9 @@ func (s testSpec) YAML() string {
 	}
 	if s.Image != "" {
 		fmt.Fprintf(&b, "  image: %s\n", s.Image)
+	}
+	if s.Primary != nil {
+		fmt.Fprintf(&b, "  primary: %d\n", *s.Primary)
 	}
 	if s.Resources != "" {
 		fmt.Fprintf(&b, "  resources: %s\n", s.Resources)

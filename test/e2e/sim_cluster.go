@@ -56,6 +56,7 @@ type cluster struct {
 	history   []event
 	procs     map[*exec.Cmd]struct{} // every process started, for cleanup
 	closed    bool
+	held      map[int]bool // ordinals the controller must not create yet
 
 	stop    chan struct{}
 	stopped chan struct{}
@@ -386,8 +387,14 @@ func (c *cluster) attach(p *pod) error {
 	if err := c.ipBatch(c.hub.Process.Pid, fmt.Sprintf("link add %s type veth peer name eth0 netns %s\nlink set %s master br0 up\n", veth, sb, veth)); err != nil {
 		return err
 	}
-	return c.ipBatch(p.sandboxPid, fmt.Sprintf("link set lo up\nlink set eth0 address 02:88:00:00:00:%02x\naddr add %s/24 dev eth0\nlink set eth0 up\n", 10+p.ord, p.ip))
+	// Dual stack, as a cluster with IPv6 gives: the backup port must answer
+	// on both families. nodad: the address is usable at once.
+	return c.ipBatch(p.sandboxPid, fmt.Sprintf("link set lo up\nlink set eth0 address 02:88:00:00:00:%02x\naddr add %s/24 dev eth0\n"+
+		"addr add %s/64 dev eth0 nodad\nlink set eth0 up\n", 10+p.ord, p.ip, podIPv6(p.ord)))
 }
+
+// podIPv6 is the pod's IPv6 address, fixed per ordinal like podIP.
+func podIPv6(ord int) string { return "fd88::" + strconv.Itoa(10+ord) }
 
 // podName is the StatefulSet's name for ordinal ord.
 func (c *cluster) podName(ord int) string { return c.sts.Name + "-" + strconv.Itoa(ord) }
@@ -533,6 +540,9 @@ func (c *cluster) reconcileLocked() []*pod {
 	parallel := c.sts.Spec.PodManagementPolicy == appsv1.ParallelPodManagement
 	for ord := 0; ord < c.replicas; ord++ {
 		p := c.pods[ord]
+		if p == nil && c.held[ord] {
+			return nil
+		}
 		if p == nil {
 			c.pods[ord] = c.newPod(ord)
 			if !parallel {
@@ -593,6 +603,101 @@ func (c *cluster) deletePod(ord int, timeout time.Duration) error {
 	case <-time.After(timeout):
 		return fmt.Errorf("%s still terminating after %s", p.name, timeout)
 	}
+}
+
+// apply replaces the objects as kubectl apply of a new render would: the
+// Services at once, the pods as the rollout recreates them (rollingUpdate).
+func (c *cluster) apply(m *manifest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = m
+	c.sts = m.StatefulSets[0]
+}
+
+// rollingUpdate recreates the pods in the given order, each from the
+// current template, waiting until it is Ready before the next, as the
+// StatefulSet controller's RollingUpdate does (it goes highest first).
+func (c *cluster) rollingUpdate(order []int, timeout time.Duration) error {
+	for _, ord := range order {
+		old := c.pod(ord)
+		if err := c.deletePod(ord, timeout); err != nil {
+			return err
+		}
+		ok := waitFor(timeout, func() bool {
+			p := c.pod(ord)
+			return p != nil && p != old && p.isReady()
+		})
+		if !ok {
+			return fmt.Errorf("rolling update: %s not Ready again after %s: %s", c.podName(ord), timeout, c.status())
+		}
+	}
+	return nil
+}
+
+// endpoint is the ordinal a Service would send a new connection to: a Ready
+// pod its selector matches (the lowest, when several), or -1 when none.
+func (c *cluster) endpoint(service string) int {
+	c.mu.Lock()
+	svc := c.m.Services[service]
+	pods := make([]*pod, 0, len(c.pods))
+	for _, p := range c.pods {
+		pods = append(pods, p)
+	}
+	c.mu.Unlock()
+	best := -1
+	if svc == nil {
+		return best
+	}
+	for _, p := range pods {
+		match := len(svc.Spec.Selector) > 0
+		for k, v := range svc.Spec.Selector {
+			if p.labels[k] != v {
+				match = false
+			}
+		}
+		if match && p.isReady() && (best < 0 || p.ord < best) {
+			best = p.ord
+		}
+	}
+	return best
+}
+
+// hold keeps the controller from creating pod ord (its node is gone) until
+// release; the pod's claim stays.
+func (c *cluster) hold(ord int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held == nil {
+		c.held = map[int]bool{}
+	}
+	c.held[ord] = true
+}
+
+func (c *cluster) release(ord int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.held, ord)
+}
+
+// losePod deletes pod ord and its data claim before the controller can
+// recreate it, as when a node dies with its local disk and the pod is
+// rescheduled elsewhere with a new, empty claim.
+func (c *cluster) losePod(ord int, timeout time.Duration) error {
+	c.mu.Lock()
+	if c.held == nil {
+		c.held = map[int]bool{}
+	}
+	c.held[ord] = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.held, ord)
+		c.mu.Unlock()
+	}()
+	if err := c.deletePod(ord, timeout); err != nil {
+		return err
+	}
+	return c.deletePVC("data", ord)
 }
 
 // deletePVC removes the claim of template tmpl for ordinal ord. Like the

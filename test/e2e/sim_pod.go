@@ -1204,6 +1204,18 @@ func (p *pod) startAndWait(c *ctr, probes func(*ctr, <-chan struct{})) (int, err
 	return code, nil
 }
 
+// logs is every run's log of a container of this pod incarnation.
+func (p *pod) logs(name string) string {
+	files, _ := filepath.Glob(filepath.Join(p.logDir, name+".*.log"))
+	sort.Strings(files)
+	var b strings.Builder
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		b.Write(data)
+	}
+	return b.String()
+}
+
 func readTail(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
