@@ -69,7 +69,7 @@ func validateBackup(b *Backup, p *field.Path) field.ErrorList {
 	errs = append(errs, validateRetention(&b.Retention, p.Child("retention"))...)
 	switch {
 	case b.PVC != nil && b.S3 != nil:
-		errs = append(errs, field.Invalid(p.Child("s3"), "s3", "give exactly one destination: pvc or s3, not both"))
+		errs = append(errs, field.Forbidden(p.Child("s3"), "give exactly one destination: pvc or s3, not both"))
 	case b.PVC == nil && b.S3 == nil:
 		errs = append(errs, field.Required(p.Child("pvc"), "a destination: pvc (a claim) or s3 (a bucket)"))
 	case b.PVC != nil:
@@ -198,7 +198,7 @@ func validateEndpoint(s *BackupS3, p *field.Path) field.ErrorList {
 	case err != nil || u.Host == "" || u.Opaque != "":
 		return field.ErrorList{field.Invalid(p, s.Endpoint, shape)}
 	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s.Endpoint, "?") || strings.Contains(s.Endpoint, "#"):
-		return field.ErrorList{field.Invalid(p, s.Endpoint, shape+": no user, path, query or fragment (the bucket is spec's bucket)")}
+		return field.ErrorList{field.Invalid(p, s.Endpoint, shape+": no user, path, query or fragment (the bucket and prefix are fields of their own)")}
 	case u.Scheme == "http" && !s.Insecure:
 		return field.ErrorList{field.Invalid(p, s.Endpoint, "must be https: set insecure: true to send backups and credentials without TLS")}
 	case u.Scheme != "https" && u.Scheme != "http":
@@ -250,7 +250,7 @@ func validateRestore(cl *MySQLCluster, p *field.Path) field.ErrorList {
 	}
 	switch {
 	case r.PVC != nil && r.S3 != nil:
-		errs = append(errs, field.Invalid(p.Child("s3"), "s3", "give exactly one source: pvc or s3, not both"))
+		errs = append(errs, field.Forbidden(p.Child("s3"), "give exactly one source: pvc or s3, not both"))
 	case r.PVC == nil && r.S3 == nil:
 		errs = append(errs, field.Required(p.Child("pvc"), "where the backup is: pvc or s3 (default: spec.backup's destination, and there is no spec.backup)"))
 	case r.PVC != nil:
