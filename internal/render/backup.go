@@ -337,3 +337,26 @@ func sortEnv(env []corev1.EnvVar) {
 		return 0
 	})
 }
+
+// BackupListJob is a Job that runs the backup CronJob's pod with the
+// argument list: backup.sh then prints the destination's complete backups,
+// one name a line. Nil without spec.backup. It is the
+// CronJob's own pod, so it reaches the destination with the same
+// credentials, tools and network policy; it runs once, for at most ten
+// minutes, and is deleted an hour after it ends.
+func BackupListJob(c *spec.MySQLCluster) *batchv1.Job {
+	release, _ := spec.LookupRelease(c.Spec.Flavor, c.Spec.Version)
+	cj := makeBackupCronJob(&cluster{MySQLCluster: c, release: release})
+	if cj == nil {
+		return nil
+	}
+	tmpl := cj.Spec.JobTemplate
+	tmpl.Spec.Template.Spec.Containers[0].Args = []string{backupListArg}
+	tmpl.Spec.BackoffLimit = ptr.To[int32](0)
+	tmpl.Spec.ActiveDeadlineSeconds = ptr.To[int64](backupListDeadline)
+	tmpl.Spec.TTLSecondsAfterFinished = ptr.To[int32](backupListTTL)
+	meta := cj.ObjectMeta
+	meta.Name = c.Metadata.Name + backupListSuffix
+	meta.Labels = tmpl.Labels
+	return &batchv1.Job{TypeMeta: typeMeta("batch/v1", "Job"), ObjectMeta: meta, Spec: tmpl.Spec}
+}
