@@ -18,7 +18,7 @@ func newBackupsCommand(s streams) *cobra.Command {
 		Long: `Backups prints, for each cluster with spec.backup, a Job <name>-backup-list
 that runs the backup CronJob's own pod (same image, credentials, claim or
 bucket, network policy) with the argument list: its log is the destination's
-complete backups, one name a line. A backup cut short is not
+complete backups. A backup cut short is not
 listed. The Job runs once, for at most ten minutes, and is deleted an hour
 after it ends. spec.patches are not applied to it.`,
 		Example: `  kubectl delete job mysql-backup-list --ignore-not-found

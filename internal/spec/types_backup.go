@@ -47,8 +47,7 @@ type Backup struct {
 type BackupRetention struct {
 	// Count of complete backups kept.
 	Count *int32 `json:"count,omitempty"`
-	// MaxAgeDays: complete backups older than this many days are deleted
-	// (the newest is always kept).
+	// MaxAgeDays: complete backups older than this many days are deleted.
 	MaxAgeDays *int32 `json:"maxAgeDays,omitempty"`
 }
 
