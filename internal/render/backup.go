@@ -340,10 +340,9 @@ func sortEnv(env []corev1.EnvVar) {
 
 // BackupListJob is a Job that runs the backup CronJob's pod with the
 // argument list: backup.sh then prints the destination's complete backups.
-// Nil without spec.backup. It is the
-// CronJob's own pod, so it reaches the destination with the same
-// credentials, tools and network policy; it runs once, for at most ten
-// minutes, and is deleted an hour after it ends.
+// Nil without spec.backup. It is the CronJob's own pod, so it reaches the
+// destination with the same credentials, tools and network policy; it runs
+// once, for at most ten minutes, and is deleted an hour after it ends.
 func BackupListJob(c *spec.MySQLCluster) *batchv1.Job {
 	release, _ := spec.LookupRelease(c.Spec.Flavor, c.Spec.Version)
 	cj := makeBackupCronJob(&cluster{MySQLCluster: c, release: release})
