@@ -78,9 +78,7 @@ func makeBackupPodTemplate(c *cluster, labels map[string]string) corev1.PodTempl
 	sched := c.Spec.Scheduling
 	ctr := container(c, containerBackupJob, c.Spec.BackupImage, scriptBackup, b.Resources,
 		mounts(volumeScripts, volumeSecret, volumeTmp))
-	ctr.Env = append(ctr.Env, backupEnv(c)...)
-	sortEnv(ctr.Env)
-	ctr.Env = append(ctr.Env, destinationEnv(b.PVC != nil, b.S3)...)
+	ctr.Env = append(backupEnv(c), destinationEnv(b.PVC != nil, b.S3)...)
 	volumes := []corev1.Volume{
 		scriptsVolume(c),
 		// Only the replication password: the clone exchange's key. The
@@ -118,18 +116,27 @@ func makeBackupPodTemplate(c *cluster, labels map[string]string) corev1.PodTempl
 	}
 }
 
-// backupEnv is what backup.sh reads beyond the scripts' common
-// environment: which StatefulSet's members to reach (a Job pod's own name
-// is not a member's), from which member, and how much to keep.
+// backupEnv is backup.sh's environment, exactly the backup contract's: the
+// server's flavor and dialect, which StatefulSet's members to reach and how
+// (a Job pod's own name is not a member's), from which member, and how much
+// to keep. Not the members' generated or data directories: the Job's pod
+// mounts neither, and backup.sh keeps its files in /tmp when they are unset.
 func backupEnv(c *cluster) []corev1.EnvVar {
 	b := c.Spec.Backup
 	return plainEnv([][2]string{
-		{"MYSQLGEN_STATEFULSET", c.Metadata.Name},
-		{"MYSQLGEN_REPLICAS", fmt.Sprint(*c.Spec.Replicas)},
-		{"MYSQLGEN_BACKUP_SOURCE", b.Source},
 		{"MYSQLGEN_BACKUP_COMPRESSION", b.Compression},
 		{"MYSQLGEN_BACKUP_KEEP", fmt.Sprint(*b.Retention.Count)},
 		{"MYSQLGEN_BACKUP_MAX_AGE_DAYS", fmt.Sprint(*b.Retention.MaxAgeDays)},
+		{"MYSQLGEN_BACKUP_PORT", fmt.Sprint(portBackup)},
+		{"MYSQLGEN_BACKUP_SOURCE", b.Source},
+		{"MYSQLGEN_DIALECT", c.release.Dialect},
+		{"MYSQLGEN_FLAVOR", c.Spec.Flavor},
+		{"MYSQLGEN_GTID", onOff(*c.Spec.Replication.GTID)},
+		{"MYSQLGEN_PRIMARY_ORDINAL", fmt.Sprint(c.primary())},
+		{"MYSQLGEN_REPLICAS", fmt.Sprint(*c.Spec.Replicas)},
+		{"MYSQLGEN_SECRET_DIR", pathSecret},
+		{"MYSQLGEN_SERVICE", c.Metadata.Name},
+		{"MYSQLGEN_STATEFULSET", c.Metadata.Name},
 	})
 }
 
@@ -324,18 +331,6 @@ func plainEnv(vars [][2]string) []corev1.EnvVar {
 		env = append(env, corev1.EnvVar{Name: v[0], Value: v[1]})
 	}
 	return env
-}
-
-func sortEnv(env []corev1.EnvVar) {
-	slices.SortFunc(env, func(a, b corev1.EnvVar) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
 }
 
 // BackupListJob is a Job that runs the backup CronJob's pod with the

@@ -113,8 +113,19 @@ func TestBackupCronJob(t *testing.T) {
 			t.Errorf("%s not from the credentials Secret: %+v", k, env[k])
 		}
 	}
-	if _, ok := env["MYSQLGEN_BACKUP_DIR"]; ok {
-		t.Error("an s3 backup names a backup directory")
+	// Exactly the contract's names: the members' generated and data
+	// directories are not mounted in the Job's pod, so backup.sh must not be
+	// told they exist.
+	var names []string
+	for _, e := range ctr.Env {
+		names = append(names, e.Name)
+	}
+	wantNames := []string{"MYSQLGEN_BACKUP_COMPRESSION", "MYSQLGEN_BACKUP_KEEP", "MYSQLGEN_BACKUP_MAX_AGE_DAYS", "MYSQLGEN_BACKUP_PORT",
+		"MYSQLGEN_BACKUP_SOURCE", "MYSQLGEN_DIALECT", "MYSQLGEN_FLAVOR", "MYSQLGEN_GTID", "MYSQLGEN_PRIMARY_ORDINAL", "MYSQLGEN_REPLICAS",
+		"MYSQLGEN_SECRET_DIR", "MYSQLGEN_SERVICE", "MYSQLGEN_STATEFULSET", "MYSQLGEN_RCLONE", "MYSQLGEN_S3_BUCKET", "MYSQLGEN_S3_ENDPOINT",
+		"MYSQLGEN_S3_PREFIX", "MYSQLGEN_S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+	if !slices.Equal(names, wantNames) {
+		t.Errorf("backup env names\n got %v\nwant %v", names, wantNames)
 	}
 	for _, v := range pod.Volumes {
 		if v.Secret != nil && (v.Secret.SecretName != "db-credentials" || len(v.Secret.Items) != 1 || v.Secret.Items[0].Key != "replication-password") {
