@@ -278,8 +278,8 @@ func backupPeers(c *cluster) []networkingv1.NetworkPolicyPeer {
 // and clone-mysql learn the backup and where it is; clone-mysql, which
 // restores it on the primary's ordinal, mounts the claim read-only, or
 // rclone, copied first by the tools init container. Every member's pod
-// carries it (one template), so a ReadWriteOnce claim holds the members on
-// its node until spec.restore is removed.
+// carries it (one template), so a ReadWriteOnce claim keeps the members on
+// other nodes waiting for it until spec.restore is removed.
 func withRestore(c *cluster, t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 	r := c.Spec.Restore
 	if r == nil {

@@ -32,7 +32,7 @@ func TestBackupDefaults(t *testing.T) {
 				ActiveDeadlineSeconds: ptr(int64(21600)), ToolsImage: DefaultToolsImage},
 		},
 		"a restore takes the backup's rendered claim": {
-			spec:    "  backup: {schedule: '@daily', pvc: {size: 5Gi}}\n  restore: {backup: latest}\n",
+			spec:    "  replicas: 1\n  backup: {schedule: '@daily', pvc: {size: 5Gi}}\n  restore: {backup: latest}\n",
 			restore: &Restore{Backup: "latest", PVC: &RestorePVC{ClaimName: "db-backup"}, ToolsImage: DefaultToolsImage},
 		},
 		"a restore takes the backup's bucket, prefix and mirrored tools image": {
@@ -87,16 +87,16 @@ func TestBackupValidSpecs(t *testing.T) {
 		return "    s3: {endpoint: '" + endpoint + "', bucket: my.backups-1, credentialsSecret: s3-creds" + extra + "}\n"
 	}
 	cases := map[string]string{
-		"every 6h":                                                "  backup:\n    schedule: '@every 6h'\n    pvc: {claimName: b}\n",
-		"names of months and days":                                "  backup:\n    schedule: '0 3 * JAN-MAR MON-FRI'\n    pvc: {claimName: b}\n",
-		"ranges, steps, extra spaces":                             "  backup:\n    schedule: ' */15  1-5 1,15 * ? '\n    pvc: {claimName: b}\n",
-		"three-part time zone":                                    "  backup:\n    schedule: '@daily'\n    timeZone: America/Argentina/Buenos_Aires\n    pvc: {claimName: b}\n",
-		"legacy zone with a digit":                                "  backup:\n    schedule: '@daily'\n    timeZone: Etc/GMT+5\n    pvc: {claimName: b}\n",
-		"http with insecure":                                      "  backup:\n    schedule: '@daily'\n" + s3("http://10.0.0.1:9000", ", insecure: true"),
-		"https on an IPv6 address":                                "  backup:\n    schedule: '@daily'\n" + s3("https://[fd00::1]:9000/", ""),
-		"nested prefix and region":                                "  backup:\n    schedule: '@daily'\n" + s3("https://s3.example.com", ", prefix: prod/db.1_x, region: eu-central-1"),
-		"restore by name from a claim":                            "  restore:\n    backup: 20261231T235959Z\n    pvc: {claimName: old-backups}\n",
-		"restore from the rendered claim with soft anti-affinity": "  backup:\n    schedule: '@daily'\n    pvc: {size: 1Gi}\n  restore: {backup: latest}\n",
+		"every 6h":                                    "  backup:\n    schedule: '@every 6h'\n    pvc: {claimName: b}\n",
+		"names of months and days":                    "  backup:\n    schedule: '0 3 * JAN-MAR MON-FRI'\n    pvc: {claimName: b}\n",
+		"ranges, steps, extra spaces":                 "  backup:\n    schedule: ' */15  1-5 1,15 * ? '\n    pvc: {claimName: b}\n",
+		"three-part time zone":                        "  backup:\n    schedule: '@daily'\n    timeZone: America/Argentina/Buenos_Aires\n    pvc: {claimName: b}\n",
+		"legacy zone with a digit":                    "  backup:\n    schedule: '@daily'\n    timeZone: Etc/GMT+5\n    pvc: {claimName: b}\n",
+		"http with insecure":                          "  backup:\n    schedule: '@daily'\n" + s3("http://10.0.0.1:9000", ", insecure: true"),
+		"https on an IPv6 address":                    "  backup:\n    schedule: '@daily'\n" + s3("https://[fd00::1]:9000/", ""),
+		"nested prefix and region":                    "  backup:\n    schedule: '@daily'\n" + s3("https://s3.example.com", ", prefix: prod/db.1_x, region: eu-central-1"),
+		"restore by name from a claim":                "  restore:\n    backup: 20261231T235959Z\n    pvc: {claimName: old-backups}\n",
+		"restore from the rendered claim, one member": "  replicas: 1\n  backup:\n    schedule: '@daily'\n    pvc: {size: 1Gi}\n  restore: {backup: latest}\n",
 	}
 	schema := compileSchema(t)
 	for name, body := range cases {

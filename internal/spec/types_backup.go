@@ -89,7 +89,9 @@ type BackupS3 struct {
 // Restore makes a new cluster start from a backup: the primary's ordinal
 // restores it instead of initialising an empty server, the others clone
 // from it as usual. A member that already holds other data refuses to
-// start. Remove spec.restore once the cluster is up.
+// start. Every member mounts a restore claim, so it must be ReadOnlyMany or
+// ReadWriteMany, or the cluster restored with one replica. Remove
+// spec.restore once the cluster is up.
 type Restore struct {
 	// Backup to restore: latest (the newest complete backup) or a backup's
 	// name, YYYYMMDDTHHMMSSZ. Required.

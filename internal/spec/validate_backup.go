@@ -263,9 +263,9 @@ func validateRestore(cl *MySQLCluster, p *field.Path) field.ErrorList {
 }
 
 // validateRestorePVC: every member's pod mounts the restore's claim (a pod
-// template is the same for all); the rendered claim is ReadWriteOnce, which
-// holds all members on its node, so hard anti-affinity could never place
-// the second member.
+// template is the same for all), and the rendered claim is ReadWriteOnce,
+// attachable on one node at a time: members placed on other nodes would
+// wait for it until spec.restore is removed.
 func validateRestorePVC(cl *MySQLCluster, p *field.Path) field.ErrorList {
 	s, name := &cl.Spec, cl.Spec.Restore.PVC.ClaimName
 	if name == "" {
@@ -277,9 +277,9 @@ func validateRestorePVC(cl *MySQLCluster, p *field.Path) field.ErrorList {
 	}
 	b := s.Backup
 	rendered := b != nil && b.PVC != nil && b.PVC.ClaimName == "" && name == BackupClaimName(cl.Metadata.Name, b.PVC)
-	if rendered && *s.Replicas > 1 && s.Scheduling.AntiAffinity == AntiAffinityHard {
+	if rendered && *s.Replicas > 1 {
 		errs = append(errs, field.Invalid(p.Child("claimName"), name,
-			"every member mounts the restore's claim, and the rendered claim is ReadWriteOnce, which holds them on one node: hard anti-affinity could not place the second member; restore with antiAffinity soft, then remove spec.restore once the cluster is up"))
+			"every member mounts the restore's claim, and the rendered claim is ReadWriteOnce, attachable on one node at a time: restore with spec.replicas: 1, then remove spec.restore and raise spec.replicas (or restore from a ReadOnlyMany or ReadWriteMany claim)"))
 	}
 	return errs
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // TestBackup applies clusters with spec.backup and spec.restore to a real control plane: the
-// CronJob, the rendered claim, both NetworkPolicies and the restoring StatefulSet are accepted,
-// roll out and show zero drift; a Job made from the CronJob gets a pod whose labels the members'
+// CronJob, the rendered claim, both NetworkPolicies and the restoring StatefulSets (from an
+// existing ReadWriteMany claim, and from S3) are accepted, roll out and show zero drift; a Job made from the CronJob gets a pod whose labels the members'
 // policy admits to the backup port and the backup policy confines.
 func TestBackup(t *testing.T) {
 	c := StartCluster(t, Options{Nodes: 3})
@@ -28,6 +28,7 @@ func TestBackup(t *testing.T) {
     pvc: {size: 3Gi, storageClassName: manual}
   restore:
     backup: latest
+    pvc: {claimName: old-backups}
 `, []string{"init-mysql", "clone-mysql"}},
 		{"bk-s3", "mysql", "8.4", `  backup:
     schedule: "@every 6h"
@@ -43,6 +44,7 @@ func TestBackup(t *testing.T) {
 			d.Prepare(t, tc.name+"-secret", 3)
 			if findObject(d.Objs, "PersistentVolumeClaim", tc.name+"-backup") != nil {
 				d.prepareBackupVolume(t, "3Gi")
+				d.prepareRestoreClaim(t, "old-backups")
 			}
 			d.Apply(t)
 			sts := d.WaitRolledOut(t, 3, 3*time.Minute)
@@ -52,6 +54,14 @@ func TestBackup(t *testing.T) {
 			}
 			if !slices.Equal(inits, tc.inits) {
 				t.Errorf("restoring members' init containers %v, want %v", inits, tc.inits)
+			}
+			// A ReadWriteMany restore claim pins nothing: the members spread as usual.
+			nodes := map[string]bool{}
+			for _, p := range d.Pods(t) {
+				nodes[p.Spec.NodeName] = true
+			}
+			if len(nodes) != 3 {
+				t.Errorf("the restoring members run on %d nodes, want 3", len(nodes))
 			}
 			d.CheckNoDrift(t)
 			d.checkBackupJob(t)
@@ -75,6 +85,33 @@ spec:
 `, d.NS, d.Name, size)
 	d.c.MustKubectl(t, d.ctx, []byte(pv), "apply", "-f", "-")
 	t.Cleanup(func() { _, _ = d.c.Kubectl(d.ctx, nil, "delete", "pv", d.NS+"-"+d.Name+"-backup-pv", "--wait=false") })
+}
+
+// prepareRestoreClaim makes an existing ReadWriteMany claim with the old cluster's backups, as a
+// restore from another cluster's claim finds it: every member mounts it.
+func (d *Deployment) prepareRestoreClaim(t *testing.T, claim string) {
+	t.Helper()
+	objs := fmt.Sprintf(`apiVersion: v1
+kind: PersistentVolume
+metadata: {name: %[1]s-%[2]s, labels: {mysqlgen-e2e: "true"}}
+spec:
+  storageClassName: manual
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {namespace: %[1]s, name: %[2]s}
+  hostPath: {path: /var/tmp/mysqlgen-e2e/%[1]s/%[2]s, type: DirectoryOrCreate}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: %[2]s, namespace: %[1]s}
+spec:
+  storageClassName: manual
+  accessModes: [ReadWriteMany]
+  resources: {requests: {storage: 1Gi}}
+`, d.NS, claim)
+	d.c.MustKubectl(t, d.ctx, []byte(objs), "apply", "-f", "-")
+	t.Cleanup(func() { _, _ = d.c.Kubectl(d.ctx, nil, "delete", "pv", d.NS+"-"+claim, "--wait=false") })
 }
 
 // checkBackupJob makes a Job from the CronJob, as `kubectl create job --from` does for a backup
