@@ -43,7 +43,6 @@ func TestBackup(t *testing.T) {
 			d := NewDeployment(t, c, ctx, tc.name, renderSpec(t, spec))
 			d.Prepare(t, tc.name+"-secret", 3)
 			if findObject(d.Objs, "PersistentVolumeClaim", tc.name+"-backup") != nil {
-				d.prepareBackupVolume(t, "3Gi")
 				d.prepareRestoreClaim(t, "old-backups")
 			}
 			d.Apply(t)
@@ -67,24 +66,6 @@ func TestBackup(t *testing.T) {
 			d.checkBackupJob(t)
 		})
 	}
-}
-
-// prepareBackupVolume makes the PersistentVolume the rendered backup claim binds to, and waits
-// for the claim to be Bound.
-func (d *Deployment) prepareBackupVolume(t *testing.T, size string) {
-	t.Helper()
-	pv := fmt.Sprintf(`apiVersion: v1
-kind: PersistentVolume
-metadata: {name: %[1]s-%[2]s-backup-pv, labels: {mysqlgen-e2e: "true"}}
-spec:
-  storageClassName: manual
-  capacity: {storage: %[3]s}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  hostPath: {path: /var/tmp/mysqlgen-e2e/%[1]s/backup, type: DirectoryOrCreate}
-`, d.NS, d.Name, size)
-	d.c.MustKubectl(t, d.ctx, []byte(pv), "apply", "-f", "-")
-	t.Cleanup(func() { _, _ = d.c.Kubectl(d.ctx, nil, "delete", "pv", d.NS+"-"+d.Name+"-backup-pv", "--wait=false") })
 }
 
 // prepareRestoreClaim makes an existing ReadWriteMany claim with the old cluster's backups, as a
