@@ -29,7 +29,8 @@ type Backup struct {
 	// and s3.
 	S3 *BackupS3 `json:"s3,omitempty"`
 	// Resources of the backup Job's containers. Default: requests cpu 100m,
-	// memory 128Mi; limits cpu 1, memory 512Mi.
+	// memory 128Mi, ephemeral-storage 128Mi; limits cpu 1, memory 512Mi,
+	// ephemeral-storage 1Gi.
 	Resources Resources `json:"resources,omitempty"`
 	// ActiveDeadlineSeconds bounds one backup Job, retries included.
 	// Default 21600 (6 hours).
