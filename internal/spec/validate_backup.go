@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 	// The time zone database is embedded so that a timeZone is judged the
-	// same on every machine, as the API server (which embeds it) judges it.
+	// same on every machine, as the API server judges it: kubernetes'
+	// cmd/kube-apiserver/apiserver.go imports time/tzdata for CronJobs.
 	_ "time/tzdata"
 
 	"github.com/robfig/cron/v3"
