@@ -48,6 +48,7 @@ func init() {
 		"user-duplicate":                 "two users of one name and host: a schema cannot compare two items' fields",
 		"grant-duplicate":                "two grants on one table: a schema cannot compare two items' fields",
 		"tls-duration-too-short":         "a duration's minimum: a schema can compare numbers, not Go durations (1h, 60m)",
+		"tls-renew-before-too-short":     "a duration's minimum: a schema can compare numbers, not Go durations (5m, 300s)",
 		"tls-renew-before-over-duration": "renewBefore below duration: a schema cannot compare two durations",
 	} {
 		schemaInexpressible[name] = why

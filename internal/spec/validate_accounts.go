@@ -136,7 +136,11 @@ func validateGrants(grants []Grant, p *field.Path) field.ErrorList {
 	seen := map[string]bool{}
 	for i, g := range grants {
 		gp := p.Index(i)
-		errs = append(errs, validateDatabaseName(g.Database, gp.Child("database"))...)
+		if g.Database == "*" {
+			errs = append(errs, field.Forbidden(gp.Child("database"), "a grant on every database (*.*) reaches the grant tables: name the application's database"))
+		} else {
+			errs = append(errs, validateDatabaseName(g.Database, gp.Child("database"))...)
+		}
 		allowed := DatabasePrivileges
 		switch {
 		case g.Table == GrantAllTables:
