@@ -49,6 +49,7 @@ func init() {
 		"grant-duplicate":                "two grants on one table: a schema cannot compare two items' fields",
 		"tls-duration-too-short":         "a duration's minimum: a schema can compare numbers, not Go durations (1h, 60m)",
 		"tls-renew-before-too-short":     "a duration's minimum: a schema can compare numbers, not Go durations (5m, 300s)",
+		"user-password-managed-key":      "a user's key in the credentials Secret, named after metadata.name by default: a schema cannot compare two fields",
 		"tls-renew-before-over-duration": "renewBefore below duration: a schema cannot compare two durations",
 	} {
 		schemaInexpressible[name] = why

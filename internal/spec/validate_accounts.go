@@ -63,7 +63,7 @@ func validateDatabaseName(name string, p *field.Path) field.ErrorList {
 	return nil
 }
 
-func validateUsers(users []User, tls bool, p *field.Path) field.ErrorList {
+func validateUsers(users []User, tls bool, credentials string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	seen := map[string]bool{}
 	for i := range users {
@@ -88,7 +88,7 @@ func validateUsers(users []User, tls bool, p *field.Path) field.ErrorList {
 		if u.RequireSSL && !tls {
 			errs = append(errs, field.Invalid(up.Child("requireSSL"), true, "needs spec.tls: the server has no certificate to offer"))
 		}
-		errs = append(errs, validatePasswordRef(u, up.Child("passwordSecretKeyRef"))...)
+		errs = append(errs, validatePasswordRef(u, credentials, up.Child("passwordSecretKeyRef"))...)
 		errs = append(errs, validateGrants(u.Grants, up.Child("grants"))...)
 	}
 	return errs
@@ -111,7 +111,7 @@ func validateUserName(name string, p *field.Path) field.ErrorList {
 
 // validatePasswordRef needs a password for a present user; an absent one
 // is dropped and needs none.
-func validatePasswordRef(u *User, p *field.Path) field.ErrorList {
+func validatePasswordRef(u *User, credentials string, p *field.Path) field.ErrorList {
 	r := u.PasswordSecretKeyRef
 	if r == nil {
 		if u.State == UserStateAbsent {
@@ -123,6 +123,8 @@ func validatePasswordRef(u *User, p *field.Path) field.ErrorList {
 	switch {
 	case r.Key == "":
 		errs = append(errs, field.Required(p.Child("key"), "the key holding the password"))
+	case r.Name == credentials && slices.Contains(SecretKeys, r.Key):
+		errs = append(errs, field.Forbidden(p.Child("key"), r.Key+" is the password of an account mysqlgen manages: give the user a key of its own"))
 	default:
 		for _, msg := range validation.IsConfigMapKey(r.Key) {
 			errs = append(errs, field.Invalid(p.Child("key"), r.Key, msg))

@@ -23,7 +23,7 @@ var issuerKinds = []string{IssuerKindClusterIssuer, IssuerKindIssuer}
 func validateTLSAndAccounts(s *ClusterSpec, p *field.Path) field.ErrorList {
 	errs := validateTLS(s.TLS, p.Child("tls"))
 	errs = append(errs, validateDatabases(s.Databases, p.Child("databases"))...)
-	errs = append(errs, validateUsers(s.Users, s.TLS != nil, p.Child("users"))...)
+	errs = append(errs, validateUsers(s.Users, s.TLS != nil, s.Credentials.SecretName, p.Child("users"))...)
 	if s.InitSQL != nil {
 		errs = append(errs, validateObjectName(s.InitSQL.ConfigMapName, "the ConfigMap with the .sql files", p.Child("initSQL", "configMapName"))...)
 	}
