@@ -23,6 +23,10 @@ const (
 	certSuffix     = "-tls"
 	caSuffix       = "-ca"
 	selfSignSuffix = "-selfsigned"
+	// How often the sidecar looks at the mounted Secrets and the accounts
+	// for a change to apply (templates/accounts.sh): the kubelet itself
+	// refreshes mounted Secrets only every minute or so.
+	watchSeconds = 5
 	// The CA of a self-signed cluster: ten years, since every member trusts
 	// it and a new one is trusted only once the members' Secret has it.
 	caDuration = "87600h"
@@ -79,14 +83,16 @@ func tlsMounts(c *cluster, container string) []corev1.VolumeMount {
 
 // tlsEnv are the scripts' variables for TLS, accounts and init SQL; the
 // directories are always named, and the scripts look for what is in them.
+// require_secure_transport reaches the server through my.cnf alone: no
+// script reads a variable for it (the probes and the sidecar use the
+// socket, which it leaves open).
 func tlsEnv(c *cluster) [][2]string {
-	tls := c.Spec.TLS
 	return [][2]string{
 		{"MYSQLGEN_INIT_SQL_DIR", pathInitSQL},
-		{"MYSQLGEN_REQUIRE_TLS", onOff(tls != nil && tls.RequireSecureTransport)},
-		{"MYSQLGEN_TLS", onOff(tls != nil)},
+		{"MYSQLGEN_TLS", onOff(c.Spec.TLS != nil)},
 		{"MYSQLGEN_TLS_DIR", pathTLS},
 		{"MYSQLGEN_USERS_DIR", pathUsers},
+		{"MYSQLGEN_WATCH_SECONDS", fmt.Sprint(watchSeconds)},
 	}
 }
 

@@ -140,7 +140,7 @@ func TestTLSVolumesMountsAndSettings(t *testing.T) {
 			}
 			continue
 		}
-		if at["tls"] != "/etc/mysqlgen/tls" || env["MYSQLGEN_TLS"] != "ON" || env["MYSQLGEN_REQUIRE_TLS"] != "ON" || env["MYSQLGEN_TLS_DIR"] != "/etc/mysqlgen/tls" {
+		if at["tls"] != "/etc/mysqlgen/tls" || env["MYSQLGEN_TLS"] != "ON" || env["MYSQLGEN_TLS_DIR"] != "/etc/mysqlgen/tls" {
 			t.Errorf("%s: mounts %v, env %v", ctr.Name, at, env)
 		}
 		if (at["user-passwords"] == "/etc/mysqlgen/users") != sidecar || (at["init-sql"] == "/etc/mysqlgen/init-sql") != sidecar {
@@ -171,7 +171,7 @@ func TestNoTLSRendersNoTLS(t *testing.T) {
 		}
 	}
 	for _, e := range pod.Containers[0].Env {
-		if (e.Name == "MYSQLGEN_TLS" || e.Name == "MYSQLGEN_REQUIRE_TLS") && e.Value != "OFF" {
+		if e.Name == "MYSQLGEN_TLS" && e.Value != "OFF" {
 			t.Errorf("%s=%s", e.Name, e.Value)
 		}
 	}
