@@ -36,21 +36,6 @@ var freeText = []func(m map[string]any, s string){
 		specOf(m)["patches"] = []any{map[string]any{"target": map[string]any{"kind": "ConfigMap", "name": "db-config"},
 			"patch": mustJSON([]any{map[string]any{"op": "add", "path": "/data/extra", "value": s}})}}
 	},
-	// The accounts file's fields (issue 15): refused with the input named,
-	// or rendered and parsed back (internal/render's FuzzAccountsFile holds
-	// the file itself to the spec).
-	func(m map[string]any, s string) { specOf(m)["users"] = []any{user(s, "%", "app", "SELECT")} },
-	func(m map[string]any, s string) { specOf(m)["users"] = []any{user("app", s, "app", "SELECT")} },
-	func(m map[string]any, s string) {
-		specOf(m)["databases"] = []any{map[string]any{"name": s, "collation": s}}
-		specOf(m)["users"] = []any{user("app", "%", s, "SELECT")}
-	},
-	func(m map[string]any, s string) { specOf(m)["users"] = []any{user("app", "%", "app", s)} },
-}
-
-func user(name, host, db, priv string) map[string]any {
-	return map[string]any{"name": name, "host": host, "passwordSecretKeyRef": map[string]any{"name": "s", "key": "k"},
-		"grants": []any{map[string]any{"privileges": []any{priv}, "database": db}}}
 }
 
 func meta(m map[string]any) map[string]any   { return m["metadata"].(map[string]any) }
