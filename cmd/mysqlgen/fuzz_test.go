@@ -43,6 +43,10 @@ func typedFor(kind string) runtime.Object {
 		return &render.ServiceMonitor{}
 	case "PrometheusRule":
 		return &render.PrometheusRule{}
+	case "Certificate":
+		return &render.Certificate{}
+	case "Issuer":
+		return &render.Issuer{}
 	}
 	return nil
 }

@@ -125,6 +125,7 @@ func SetDefaults(c *MySQLCluster) {
 		s.Metrics.ServiceMonitor.Interval = DefaultScrapeInterval
 	}
 	defaultBackup(c)
+	defaultTLSAndAccounts(s)
 	applyImageRegistry(s)
 }
 
