@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -30,6 +31,10 @@ func typedFor(kind string) runtime.Object {
 		return &corev1.Service{}
 	case "StatefulSet":
 		return &appsv1.StatefulSet{}
+	case "PersistentVolumeClaim":
+		return &corev1.PersistentVolumeClaim{}
+	case "CronJob":
+		return &batchv1.CronJob{}
 	case "PodDisruptionBudget":
 		return &policyv1.PodDisruptionBudget{}
 	case "NetworkPolicy":

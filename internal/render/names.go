@@ -89,5 +89,26 @@ const (
 	labelManagedBy = "app.kubernetes.io/managed-by"
 
 	componentDatabase = "database"
-	managedBy         = "mysqlgen"
+	componentBackup   = "backup"
+
+	// Backups (spec.backup) and restore (spec.restore): the CronJob, its
+	// NetworkPolicy and the rendered claim are <name>-backup.
+	backupSuffix        = "-backup"
+	containerBackupJob  = "backup"
+	containerTools      = "tools"
+	volumeTools         = "tools"   // emptyDir rclone is copied into
+	volumeBackups       = "backups" // the backup Job's claim
+	volumeRestore       = "restore" // the restoring members' claim
+	pathTools           = "/mysqlgen-tools"
+	pathRclone          = pathTools + "/rclone"
+	pathRcloneInImage   = "/usr/local/bin/rclone" // rclone/rclone Dockerfile
+	pathBackupDir       = "/mysqlgen-backups"
+	scriptBackup        = "backup.sh"
+	dnsPort             = 53
+	httpsPort           = 443
+	httpPort            = 80
+	backupJobRetries    = 2
+	backupJobHistory    = 3
+	backupStartDeadline = 3600
+	managedBy           = "mysqlgen"
 )

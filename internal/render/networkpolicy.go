@@ -25,7 +25,7 @@ func makeNetworkPolicy(c *cluster) *networkingv1.NetworkPolicy {
 	}
 	rules := []networkingv1.NetworkPolicyIngressRule{
 		{Ports: []networkingv1.NetworkPolicyPort{tcpPort(portMySQL)}, From: append(slices.Clone(clients), self)},
-		{Ports: []networkingv1.NetworkPolicyPort{tcpPort(portBackup)}, From: []networkingv1.NetworkPolicyPeer{self}},
+		{Ports: []networkingv1.NetworkPolicyPort{tcpPort(portBackup)}, From: append([]networkingv1.NetworkPolicyPeer{self}, backupPeers(c)...)},
 	}
 	if c.Spec.Metrics.Enabled {
 		// An empty From admits any source.

@@ -30,8 +30,9 @@ type cluster struct {
 }
 
 // Objects renders a cluster, defaulted and validated by internal/spec, in a fixed
-// order (kustomize's legacy order): ConfigMaps, Services, StatefulSet,
-// PodDisruptionBudget, NetworkPolicy, ServiceMonitor. Optional objects that
+// order (kustomize's legacy order): ConfigMaps, Services, the backup claim,
+// StatefulSet, backup CronJob, PodDisruptionBudget, NetworkPolicies,
+// ServiceMonitor. Optional objects that
 // the spec turns off are left out.
 func Objects(c *spec.MySQLCluster) []Object {
 	release, _ := spec.LookupRelease(c.Spec.Flavor, c.Spec.Version)
@@ -46,9 +47,12 @@ func Objects(c *spec.MySQLCluster) []Object {
 		makeReadService(cl),
 		makePrimaryService(cl),
 		makeMetricsService(cl),
+		makeBackupClaim(cl),
 		makeStatefulSet(cl, ConfigDigest(config.Data, scripts.Data)),
+		makeBackupCronJob(cl),
 		makePodDisruptionBudget(cl),
 		makeNetworkPolicy(cl),
+		makeBackupNetworkPolicy(cl),
 		makeServiceMonitor(cl),
 		makePrometheusRule(cl),
 	} {

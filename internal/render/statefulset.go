@@ -26,7 +26,7 @@ func makeStatefulSet(c *cluster, configDigest string) *appsv1.StatefulSet {
 			PodManagementPolicy:  appsv1.OrderedReadyPodManagement,
 			Selector:             &metav1.LabelSelector{MatchLabels: c.selectorLabels()},
 			UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
-			Template:             makePodTemplate(c, configDigest),
+			Template:             withRestore(c, makePodTemplate(c, configDigest)),
 			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{makeDataClaim(c)},
 			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
 				WhenDeleted: appsv1.PersistentVolumeClaimRetentionPolicyType(c.Spec.Storage.RetentionPolicy.WhenDeleted),

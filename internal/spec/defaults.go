@@ -1,6 +1,9 @@
 package spec
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Defaults that are not a release's. Each is what a user gets for a field
 // left empty; `mysqlgen init` shows them.
@@ -121,6 +124,7 @@ func SetDefaults(c *MySQLCluster) {
 	if s.Metrics.ServiceMonitor.Enabled && s.Metrics.ServiceMonitor.Interval == "" {
 		s.Metrics.ServiceMonitor.Interval = DefaultScrapeInterval
 	}
+	defaultBackup(c)
 	applyImageRegistry(s)
 }
 
@@ -142,3 +146,45 @@ func clone(m map[string]string) map[string]string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// defaultBackup fills spec.backup and spec.restore: a restore's destination
+// and tools image default to the backup's, so that a cluster recreated from
+// the same spec plus spec.restore finds its own backups.
+func defaultBackup(c *MySQLCluster) {
+	if b := c.Spec.Backup; b != nil {
+		b.Source = cmp.Or(b.Source, DefaultBackupSource)
+		b.Compression = cmp.Or(b.Compression, DefaultCompression)
+		if b.Retention.Count == nil && b.Retention.MaxAgeDays == nil {
+			b.Retention.Count = ptr(int32(DefaultBackupKeep))
+		}
+		b.Retention.Count = cmp.Or(b.Retention.Count, ptr(int32(0)))
+		b.Retention.MaxAgeDays = cmp.Or(b.Retention.MaxAgeDays, ptr(int32(0)))
+		b.ActiveDeadlineSeconds = cmp.Or(b.ActiveDeadlineSeconds, ptr(int64(DefaultBackupDeadline)))
+		defaultResources(&b.Resources, DefaultBackupJobResources)
+		defaultS3(b.S3, c.Metadata.Name)
+		b.ToolsImage = cmp.Or(b.ToolsImage, DefaultToolsImage)
+	}
+	if r := c.Spec.Restore; r != nil {
+		if b := c.Spec.Backup; b != nil && r.PVC == nil && r.S3 == nil {
+			if b.PVC != nil {
+				r.PVC = &RestorePVC{ClaimName: BackupClaimName(c.Metadata.Name, b.PVC)}
+			}
+			if b.S3 != nil {
+				s3 := *b.S3
+				r.S3 = &s3
+			}
+		}
+		defaultS3(r.S3, c.Metadata.Name)
+		if b := c.Spec.Backup; b != nil {
+			r.ToolsImage = cmp.Or(r.ToolsImage, b.ToolsImage)
+		}
+		r.ToolsImage = cmp.Or(r.ToolsImage, DefaultToolsImage)
+	}
+}
+
+func defaultS3(s3 *BackupS3, cluster string) {
+	if s3 != nil {
+		s3.Prefix = cmp.Or(s3.Prefix, cluster)
+		s3.Region = cmp.Or(s3.Region, DefaultS3Region)
+	}
+}

@@ -54,7 +54,14 @@ func applyImageRegistry(s *ClusterSpec) {
 	if s.ImageRegistry == "" || !imageRegistryRE.MatchString(s.ImageRegistry) {
 		return
 	}
-	for _, img := range []*string{&s.Image, &s.BackupImage, &s.Metrics.Image} {
+	imgs := []*string{&s.Image, &s.BackupImage, &s.Metrics.Image}
+	if s.Backup != nil {
+		imgs = append(imgs, &s.Backup.ToolsImage)
+	}
+	if s.Restore != nil {
+		imgs = append(imgs, &s.Restore.ToolsImage)
+	}
+	for _, img := range imgs {
 		if *img != "" {
 			*img = Mirrored(s.ImageRegistry, *img)
 		}

@@ -144,3 +144,14 @@ func Versions(flavor string) []string {
 	}
 	return vs
 }
+
+// DefaultToolsImage is the image the backup Job's and a restore's "tools"
+// init container copies rclone from (cp /usr/local/bin/rclone), for the S3
+// destinations: one image for every release, since the backup images hold
+// no S3 client. rclone/rclone Dockerfile at v1.75.0: the binary is built
+// with CGO_ENABLED=0 (static, so it runs in the Debian, Ubuntu and Oracle
+// Linux backup images) and copied to /usr/local/bin/; the final stage is
+// alpine:latest, whose busybox has cp. 1.75.0 (2026-07-31) is the newest
+// release and fixes S3 redirects that leaked credentials
+// (GHSA-8mxv-9xhp-86h4). Docker Hub tags follow the release without the v.
+const DefaultToolsImage = "rclone/rclone:1.75.0"

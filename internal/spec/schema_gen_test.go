@@ -24,7 +24,7 @@ import (
 // typeSources are the spec's Go files read for their doc comments: they
 // become the schema's descriptions, so that an editor shows the same words
 // as the code.
-var typeSources = []string{"types.go", "patches.go"}
+var typeSources = []string{"types.go", "types_backup.go", "patches.go"}
 
 // TestSchemaIsFresh fails when schema.json is not what the types, their
 // doc comments and the validation tables give; go test -update rewrites it.

@@ -100,6 +100,10 @@ type ClusterSpec struct {
 	Config map[string]string `json:"config,omitempty"`
 	// Replication tunes how replicas follow the primary.
 	Replication Replication `json:"replication,omitempty"`
+	// Backup schedules backups of the cluster; absent, none are taken.
+	Backup *Backup `json:"backup,omitempty"`
+	// Restore makes a new cluster start from a backup.
+	Restore *Restore `json:"restore,omitempty"`
 	// Patches are applied to the rendered objects, in order, as a
 	// kustomization's patches: strategic-merge or JSON 6902 patches, to set
 	// any field the spec does not cover.

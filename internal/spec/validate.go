@@ -44,6 +44,7 @@ func Validate(c *MySQLCluster) field.ErrorList {
 		specErrs = slices.DeleteFunc(specErrs, func(e *field.Error) bool { return e.Field == "spec.credentials.secretName" })
 	}
 	errs = append(errs, specErrs...)
+	errs = append(errs, validateBackupRestore(c)...)
 	return errs
 }
 
