@@ -257,8 +257,17 @@ func (s *suite) shape(m *manifest, replicas int32) error {
 			}
 		}
 	}
-	if strings.Join(inits, ",") != initContainer+","+cloneContainer {
-		return fmt.Errorf("init containers %v", inits)
+	// A restore from S3 copies rclone in first (the backup contract).
+	want := initContainer + "," + cloneContainer
+	for _, c := range ps.InitContainers {
+		for _, e := range c.Env {
+			if c.Name == cloneContainer && e.Name == "MYSQLGEN_RCLONE" {
+				want = "tools," + want
+			}
+		}
+	}
+	if strings.Join(inits, ",") != want {
+		return fmt.Errorf("init containers %v, want %s", inits, want)
 	}
 	if len(ctrs) < 2 || ctrs[0] != serverName || ctrs[1] != sidecarName {
 		return fmt.Errorf("containers %v", ctrs)
