@@ -30,7 +30,11 @@ MANIFEST=mysqlgen-backup.txt
 # In a restored data directory: which backup it came from (init-mysql reads it).
 RESTORE_MARKER=mysqlgen-restored
 NAME_RE='^[0-9]{8}T[0-9]{6}Z$'
+# Scratch files (fifos, the info files, rclone's empty config) on /tmp,
+# an emptyDir: the root file system is read-only.
 WORK="${TMPDIR:-/tmp}/mysqlgen-backup.$$"
+mkdir -p "$WORK"
+trap 'rm -rf "$WORK"' EXIT
 
 # --- destinations: a mounted volume, or an S3 bucket through rclone ---------
 
@@ -43,7 +47,7 @@ else
   # come from AWS_* (env_auth), path-style requests, which every
   # S3-compatible server answers. Streamed uploads of unknown size go in
   # parts of 32 MiB, at most 10000 of them (320 GiB).
-  export RCLONE_CONFIG="$MYSQLGEN_GENERATED_DIR/rclone.conf" RCLONE_CACHE_DIR="$MYSQLGEN_GENERATED_DIR/rclone-cache"
+  export RCLONE_CONFIG="$WORK/rclone.conf" RCLONE_CACHE_DIR="$WORK/rclone-cache"
   export RCLONE_CONFIG_MYSQLGEN_TYPE=s3 RCLONE_CONFIG_MYSQLGEN_PROVIDER=Other RCLONE_CONFIG_MYSQLGEN_ENV_AUTH=true
   export RCLONE_CONFIG_MYSQLGEN_ENDPOINT="$MYSQLGEN_S3_ENDPOINT" RCLONE_CONFIG_MYSQLGEN_REGION="${MYSQLGEN_S3_REGION:-us-east-1}"
   export RCLONE_CONFIG_MYSQLGEN_FORCE_PATH_STYLE=true RCLONE_CONFIG_MYSQLGEN_CHUNK_SIZE=32M RCLONE_CONFIG_MYSQLGEN_UPLOAD_CONCURRENCY=2
@@ -459,8 +463,6 @@ restore() {
   log "restore of $name complete"
 }
 
-mkdir -p "$WORK"
-trap 'rm -rf "$WORK"' EXIT
 case "${1:-}" in
 "")
   [[ "$DEST" != volume || -d "$MYSQLGEN_BACKUP_DIR" ]] || die "MYSQLGEN_BACKUP_DIR $MYSQLGEN_BACKUP_DIR is not mounted"

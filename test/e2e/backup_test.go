@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,9 +195,15 @@ func (b *backupRun) load() bool {
 		return false
 	}
 	start := time.Now()
-	// 8 MB a statement: 8192 rows of 1 KiB of hex digits (about 2:1 for gzip).
+	// 8 MB a statement: 8192 rows of 1 KiB of random hex digits (about 2:1
+	// for gzip, as hex is 4 bits a byte).
+	var parts []string
+	for k := 0; k < 8; k++ {
+		parts = append(parts, fmt.Sprintf("SHA2(CONCAT(seq, '-%d-', RAND()), 512)", k))
+	}
+	fillSQL := "INSERT INTO e2e.fill (b) SELECT CONCAT(" + strings.Join(parts, ", ") + ") FROM e2e.seq_1_to_8192"
 	for i := 0; i < (backupMB()+7)/8; i++ {
-		if _, err = s.rootSQL(0, "INSERT INTO e2e.fill (b) SELECT REPEAT(SHA2(CONCAT(seq, RAND()), 512), 8) FROM seq_1_to_8192"); err != nil {
+		if _, err = s.rootSQL(0, fillSQL); err != nil {
 			break
 		}
 	}
@@ -362,10 +370,13 @@ func (b *backupRun) tarBaseline(dest string) {
 		return
 	}
 	defer os.RemoveAll(tmp)
-	put := fmt.Sprintf("tar -C %s -cf - . | gzip -1 > %s/tar-baseline.tar.gz", data, b.src.c.pvcDir(backupClaim))
+	// A live data directory changes while tar reads it (exit 1): only the
+	// time matters here.
+	tar := "{ tar -C " + data + " -cf - .; [ $? -le 1 ]; }"
+	put := fmt.Sprintf("%s | gzip -1 > %s/tar-baseline.tar.gz", tar, b.src.c.pvcDir(backupClaim))
 	get := fmt.Sprintf("gzip -dc < %s/tar-baseline.tar.gz | tar -C %s -xf -", b.src.c.pvcDir(backupClaim), tmp)
 	if dest == "s3" {
-		put = fmt.Sprintf("tar -C %s -cf - . | gzip -1 | rclone rcat %s/tar-baseline.tar.gz", data, b.s3.root())
+		put = fmt.Sprintf("%s | gzip -1 | rclone rcat %s/tar-baseline.tar.gz", tar, b.s3.root())
 		get = fmt.Sprintf("rclone cat %s/tar-baseline.tar.gz | gzip -dc | tar -C %s -xf -", b.s3.root(), tmp)
 	}
 	du, _ := exec.Command("du", "-sb", data).Output()
@@ -373,7 +384,7 @@ func (b *backupRun) tarBaseline(dest string) {
 	for _, step := range []struct{ what, cmd string }{{"to", put}, {"back from", get}} {
 		start := time.Now()
 		cmd := exec.Command("bash", "-o", "pipefail", "-c", step.cmd)
-		cmd.Env = append(os.Environ(), b.s3.env()...)
+		cmd.Env = b.s3.env()
 		out, err := cmd.CombinedOutput()
 		secs := time.Since(start).Seconds()
 		if err != nil {
@@ -581,7 +592,8 @@ func startS3(t *testing.T) (*s3Server, error) {
 		return nil, err
 	}
 	s.cmd = exec.Command(bin, "--access", s3Access, "--secret", s3SecretKey, "--port", fmt.Sprintf("127.0.0.1:%d", port), "posix", s.dir)
-	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
+	s.cmd.Stdout, s.cmd.Stderr = io.Discard, os.Stderr
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -604,16 +616,23 @@ func startS3(t *testing.T) (*s3Server, error) {
 
 func (s *s3Server) root() string { return "e2e:" + s3Bucket + "/" + s3Prefix }
 
-// env defines the rclone remote e2e: for the host's rclone.
+// env is the host's environment without AWS_* (which the AWS SDK inside
+// rclone would read: a CA bundle, keys), with the rclone remote e2e:.
 func (s *s3Server) env() []string {
-	return []string{"RCLONE_CONFIG=/dev/null", "RCLONE_CONFIG_E2E_TYPE=s3", "RCLONE_CONFIG_E2E_PROVIDER=Other",
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "RCLONE_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "RCLONE_CONFIG=/dev/null", "RCLONE_CONFIG_E2E_TYPE=s3", "RCLONE_CONFIG_E2E_PROVIDER=Other",
 		"RCLONE_CONFIG_E2E_ENDPOINT=" + fmt.Sprintf("http://127.0.0.1:%d", s.port), "RCLONE_CONFIG_E2E_ACCESS_KEY_ID=" + s3Access,
-		"RCLONE_CONFIG_E2E_SECRET_ACCESS_KEY=" + s3SecretKey, "RCLONE_CONFIG_E2E_FORCE_PATH_STYLE=true"}
+		"RCLONE_CONFIG_E2E_SECRET_ACCESS_KEY=" + s3SecretKey, "RCLONE_CONFIG_E2E_FORCE_PATH_STYLE=true")
 }
 
 func (s *s3Server) rclone(args ...string) (string, error) {
 	cmd := exec.Command(hostTools["rclone"], args...)
-	cmd.Env = append(os.Environ(), s.env()...)
+	cmd.Env = s.env()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
