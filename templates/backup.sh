@@ -175,58 +175,60 @@ pick_source() {
 
 # --- the stream --------------------------------------------------------------
 
-# walk_stream copies an xbstream from stdin to stdout unchanged while it
-# reads every chunk's header: it fails when the stream is not a sequence of
-# whole chunks (cut short, or not xbstream), records each file that was
-# closed (an EOF chunk), and keeps the backup tool's small info files in
-# $WORK/meta. Chunk layout (extra/mariabackup/xbstream.h, xbstream_read.cc
-# in MariaDB; percona-xtrabackup storage/innobase/xtrabackup/src/xbstream.h):
+# walk_stream reads an xbstream on stdin (a copy of the stream, beside the
+# one that is stored) chunk by chunk: it fails when the stream is not a
+# sequence of whole chunks (cut short, or not xbstream), records in
+# $WORK/closed each file that was closed (an end chunk), and keeps the
+# backup tool's small info files in $WORK/meta. Chunk layout
+# (extra/mariabackup/xbstream.h and xbstream_read.cc in MariaDB;
+# storage/innobase/xtrabackup/src/xbstream.h in percona-xtrabackup):
 # "XBSTCK01", flags (1), type (1: P payload, E end of file), path length
-# (4, little endian), path; a payload chunk then has its length (8), offset
-# (8), CRC32 (4) and the payload. The payloads are copied by head -c, which
-# reads exactly that many bytes from a pipe; only headers are parsed here.
+# (4, little endian), path; a payload chunk then has its length (8),
+# offset (8), CRC32 (4) and the payload. head -c reads exactly that many
+# bytes from a pipe; only headers are parsed here, payloads are skipped
+# (the restore's extraction checks their CRC32s). Few forks a chunk:
+# mariabackup writes 10 MiB chunks, so a large stream has few of them.
 walk_stream() {
-  local h path len type n=0
+  local h path len type n=0 i
   mkdir -p "$WORK/meta"
   : >"$WORK/closed"
   while :; do
     head -c 14 >"$WORK/h" || return 1
     [[ -s "$WORK/h" ]] || break # end of stream, between two chunks
-    cat "$WORK/h"
-    read -r -a h < <(od -An -v -tu1 "$WORK/h")
+    od -An -v -tu1 -w14 "$WORK/h" >"$WORK/hd"
+    read -r -a h <"$WORK/hd"
     ((${#h[@]} == 14)) || { log "stream cut inside a chunk header"; return 1; }
-    [[ "$(head -c 8 "$WORK/h")" == XBSTCK01 ]] || { log "not an xbstream chunk at chunk $n"; return 1; }
+    # X B S T C K 0 1
+    [[ "${h[*]:0:8}" == "88 66 83 84 67 75 48 49" ]] || { log "not an xbstream chunk at chunk $n"; return 1; }
     type="${h[9]}" # 80 P, 69 E
     len=$((h[10] + (h[11] << 8) + (h[12] << 16) + (h[13] << 24)))
     ((len > 0 && len < 4096)) || { log "bad path length $len at chunk $n"; return 1; }
     head -c "$len" >"$WORK/p"
-    cat "$WORK/p"
-    path="$(<"$WORK/p")"
+    path=""
+    read -r path <"$WORK/p" || true
     ((${#path} == len)) || { log "stream cut inside a chunk path"; return 1; }
     case "$type" in
     69) printf '%s\n' "$path" >>"$WORK/closed" ;;
     80)
       head -c 20 >"$WORK/h"
-      cat "$WORK/h"
-      read -r -a h < <(od -An -v -tu1 -w20 "$WORK/h")
+      od -An -v -tu1 -w20 "$WORK/h" >"$WORK/hd"
+      read -r -a h <"$WORK/hd"
       ((${#h[@]} == 20)) || { log "stream cut inside a payload header ($path)"; return 1; }
       len=0
       for ((i = 7; i >= 0; i--)); do len=$(((len << 8) + h[i])); done
       # A payload cut short is not counted here: every chunk after it is
-      # then missing, among them the info file's end, which is checked.
+      # then missing, among them the last info file's end, which is checked.
       if [[ "$path" =~ ^(xtrabackup|mariadb_backup)_(binlog_info|slave_info|checkpoints|info)$ ]]; then
-        head -c "$len" >"$WORK/p"
-        cat "$WORK/p" >>"$WORK/meta/$path"
-        cat "$WORK/p"
+        head -c "$len" >>"$WORK/meta/$path"
       else
-        head -c "$len"
+        head -c "$len" >/dev/null
       fi
       ;;
     *) log "unknown chunk type $type ($path)"; return 1 ;;
     esac
     n=$((n + 1))
   done
-  log "stream: $n chunks"
+  log "stream: $n chunks, walked in $SECONDS s"
 }
 
 # info_prefix prints the prefix of the backup tool's info files present in
@@ -329,23 +331,31 @@ take_backup() {
   start=$SECONDS
   stream_file="backup.xbstream$(suffix_of "$comp")"
   pick_source
+  log "source chosen after $((SECONDS - start)) s"
   [[ "$DEST" == volume ]] && mkdir "$MYSQLGEN_BACKUP_DIR/.partial-$name"
   log "backing up $SOURCE_HOST ($SOURCE_ROLE) to $name/$stream_file"
-  mkfifo "$WORK/sum.fifo" "$WORK/raw.fifo"
+  # Beside the stored stream: its SHA-256, the raw stream's size, and the
+  # walk through its chunks, each from a fifo, run in parallel.
+  mkfifo "$WORK/sum.fifo" "$WORK/raw.fifo" "$WORK/walk.fifo"
   sha256sum <"$WORK/sum.fifo" >"$WORK/sum" &
   sum_pid=$!
   wc -c <"$WORK/raw.fifo" >"$WORK/raw_size" &
   raw_pid=$!
+  walk_stream <"$WORK/walk.fifo" &
+  walk_pid=$!
   # bash keeps a coprocess's descriptors from subshells: a copy is not.
   exec 7<&"${SRC[0]}"
   set +e
-  walk_stream <&7 | tee "$WORK/raw.fifo" | compressor | tee "$WORK/sum.fifo" | store "$name" "$stream_file"
+  tee "$WORK/walk.fifo" "$WORK/raw.fifo" <&7 | compressor | tee "$WORK/sum.fifo" | store "$name" "$stream_file"
   local rc=("${PIPESTATUS[@]}")
+  wait "$walk_pid"
+  rc+=($?)
   set -e
   exec 7<&-
   close_source
   wait "$sum_pid" "$raw_pid" || true
-  [[ "${rc[*]}" == "0 0 0 0 0" ]] || die "backup $name failed (walk, tee, compress, tee, store: ${rc[*]}): not published"
+  log "stream ended after $((SECONDS - start)) s"
+  [[ "${rc[*]}" == "0 0 0 0 0" ]] || die "backup $name failed (tee, compress, tee, store, walk: ${rc[*]}): not published"
   # The backup tool writes its info files last; a stream without them
   # stopped before the backup was complete, whatever else arrived.
   local p
