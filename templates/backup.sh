@@ -184,38 +184,35 @@ pick_source() {
 # storage/innobase/xtrabackup/src/xbstream.h in percona-xtrabackup):
 # "XBSTCK01", flags (1), type (1: P payload, E end of file), path length
 # (4, little endian), path; a payload chunk then has its length (8),
-# offset (8), CRC32 (4) and the payload. head -c reads exactly that many
-# bytes from a pipe; only headers are parsed here, payloads are skipped
-# (the restore's extraction checks their CRC32s). Few forks a chunk:
-# mariabackup writes 10 MiB chunks, so a large stream has few of them.
+# offset (8), CRC32 (4) and the payload. The headers are read by bash
+# itself, which reads a pipe a byte at a time; each payload is skipped by
+# one head -c, which reads exactly that many bytes (the restore's
+# extraction checks their CRC32s). A fork a chunk: a process each would
+# cost more than the copy of a small file.
 walk_stream() {
-  local h path len type n=0 i
+  local LC_ALL=C path len n=0 i
+  local -a B
   mkdir -p "$WORK/meta"
   : >"$WORK/closed"
   while :; do
-    head -c 14 >"$WORK/h" || return 1
-    [[ -s "$WORK/h" ]] || break # end of stream, between two chunks
-    od -An -v -tu1 -w14 "$WORK/h" >"$WORK/hd"
-    read -r -a h <"$WORK/hd"
-    ((${#h[@]} == 14)) || { log "stream cut inside a chunk header"; return 1; }
+    if ! read_bytes 14; then
+      ((${#B[@]} == 0)) && break # end of stream, between two chunks
+      log "stream cut inside a chunk header"
+      return 1
+    fi
     # X B S T C K 0 1
-    [[ "${h[*]:0:8}" == "88 66 83 84 67 75 48 49" ]] || { log "not an xbstream chunk at chunk $n"; return 1; }
-    type="${h[9]}" # 80 P, 69 E
-    len=$((h[10] + (h[11] << 8) + (h[12] << 16) + (h[13] << 24)))
+    [[ "${B[*]:0:8}" == "88 66 83 84 67 75 48 49" ]] || { log "not an xbstream chunk at chunk $n"; return 1; }
+    len=$((B[10] + (B[11] << 8) + (B[12] << 16) + (B[13] << 24)))
     ((len > 0 && len < 4096)) || { log "bad path length $len at chunk $n"; return 1; }
-    head -c "$len" >"$WORK/p"
     path=""
-    read -r path <"$WORK/p" || true
+    IFS= read -r -d '' -N "$len" path || true
     ((${#path} == len)) || { log "stream cut inside a chunk path"; return 1; }
-    case "$type" in
-    69) printf '%s\n' "$path" >>"$WORK/closed" ;;
-    80)
-      head -c 20 >"$WORK/h"
-      od -An -v -tu1 -w20 "$WORK/h" >"$WORK/hd"
-      read -r -a h <"$WORK/hd"
-      ((${#h[@]} == 20)) || { log "stream cut inside a payload header ($path)"; return 1; }
+    case "${B[9]}" in
+    69) printf '%s\n' "$path" >>"$WORK/closed" ;; # E
+    80) # P
+      read_bytes 20 || { log "stream cut inside a payload header ($path)"; return 1; }
       len=0
-      for ((i = 7; i >= 0; i--)); do len=$(((len << 8) + h[i])); done
+      for ((i = 7; i >= 0; i--)); do len=$(((len << 8) + B[i])); done
       # A payload cut short is not counted here: every chunk after it is
       # then missing, among them the last info file's end, which is checked.
       if [[ "$path" =~ ^(xtrabackup|mariadb_backup)_(binlog_info|slave_info|checkpoints|info)$ ]]; then
@@ -224,11 +221,27 @@ walk_stream() {
         head -c "$len" >/dev/null
       fi
       ;;
-    *) log "unknown chunk type $type ($path)"; return 1 ;;
+    *) log "unknown chunk type ${B[9]} ($path)"; return 1 ;;
     esac
     n=$((n + 1))
   done
   log "stream: $n chunks, walked in $SECONDS s"
+}
+
+# read_bytes N reads N bytes from stdin into B as numbers. With NUL as the
+# delimiter, a NUL byte reads as an empty string: every byte is seen.
+read_bytes() {
+  local c i
+  B=()
+  for ((i = 0; i < $1; i++)); do
+    IFS= read -r -d '' -n 1 c || return 1
+    if [[ -z "$c" ]]; then
+      B+=(0)
+    else
+      printf -v c '%d' "'$c"
+      B+=($((c & 255)))
+    fi
+  done
 }
 
 # info_prefix prints the prefix of the backup tool's info files present in
