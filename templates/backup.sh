@@ -1,7 +1,7 @@
 #!/bin/bash
 # backup: runs in the backup image, in the pod of the <cluster>-backup
 # CronJob (or in clone-mysql, to restore). It has no API access and no root
-# password: it takes a hot backup from a member's backup port with the clone
+# password; it takes a hot backup from a member's backup port with the clone
 # exchange of common.sh, proving the replication password.
 #   backup.sh           take one backup, then apply the retention
 #   backup.sh list      print the complete backups, oldest first
