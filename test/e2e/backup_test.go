@@ -626,8 +626,8 @@ func (s *s3Server) env() []string {
 		}
 	}
 	return append(env, "RCLONE_CONFIG=/dev/null", "RCLONE_CONFIG_E2E_TYPE=s3", "RCLONE_CONFIG_E2E_PROVIDER=Other",
-		"RCLONE_CONFIG_E2E_ENDPOINT=" + fmt.Sprintf("http://127.0.0.1:%d", s.port), "RCLONE_CONFIG_E2E_ACCESS_KEY_ID=" + s3Access,
-		"RCLONE_CONFIG_E2E_SECRET_ACCESS_KEY=" + s3SecretKey, "RCLONE_CONFIG_E2E_FORCE_PATH_STYLE=true")
+		"RCLONE_CONFIG_E2E_ENDPOINT="+fmt.Sprintf("http://127.0.0.1:%d", s.port), "RCLONE_CONFIG_E2E_ACCESS_KEY_ID="+s3Access,
+		"RCLONE_CONFIG_E2E_SECRET_ACCESS_KEY="+s3SecretKey, "RCLONE_CONFIG_E2E_FORCE_PATH_STYLE=true")
 }
 
 func (s *s3Server) rclone(args ...string) (string, error) {

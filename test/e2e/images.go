@@ -55,7 +55,7 @@ type imageProfile struct {
 	EtcFiles []imageFile
 	EtcSkip  []string // host /etc entries the image does not have
 	Dirs     []imageDir
-	ShimDir  string // host directory with the shims
+	ShimDir  string      // host directory with the shims
 	Mounts   []mountSpec // host paths the image holds at fixed places
 }
 
