@@ -54,8 +54,38 @@ func backupMB() int {
 }
 
 func TestBackup(t *testing.T) {
+	runBackup(t, "  flavor: mariadb\n  version: \"10.11\"\n")
+}
+
+// TestBackupMySQLDialect runs the same proof with the MySQL 5.7 render
+// (binary log positions, XtraBackup 2.4's names), with the spec changes
+// TestMySQLDialect explains. Without GTIDs the backup's point is the
+// primary's binary log position in its manifest.
+func TestBackupMySQLDialect(t *testing.T) {
+	runBackup(t, `  flavor: mysql
+  version: "5.7"
+  config:
+    loose-master-info-repository: TABLE
+    loose-relay-log-info-repository: TABLE
+  patches:
+  - patch: |
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata:
+        name: mysql
+      spec:
+        template:
+          spec:
+            initContainers:
+            - name: init-mysql
+              env:
+              - name: MYSQLGEN_BACKUP_PRIVILEGES
+                value: RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT, SLAVE MONITOR
+`)
+}
+
+func runBackup(t *testing.T, base string) {
 	requireHost(t)
-	base := "  flavor: mariadb\n  version: \"10.11\"\n"
 	bin, err := buildMysqlgen()
 	if !check(t, "backup: build mysqlgen", err) {
 		return
@@ -229,9 +259,11 @@ type written struct {
 	seq, id int
 }
 
-// startGTIDWriter inserts rows one at a time through the primary as the
-// application user, noting the GTID and row id of each (@@last_gtid, the
-// session's last committed GTID; MariaDB only).
+// startGTIDWriter inserts rows one at a time through the primary, noting
+// each one's place in the primary's history and its row id: with GTIDs as
+// the application user, the session's last committed GTID (@@last_gtid,
+// MariaDB); without, as root, the binary log position after it (the
+// writer is the only one writing).
 func (b *backupRun) startGTIDWriter(tag string) (stop func() []written) {
 	s := b.src
 	var mu sync.Mutex
@@ -245,12 +277,23 @@ func (b *backupRun) startGTIDWriter(tag string) (stop func() []written) {
 				return
 			default:
 			}
-			out, err := s.appSQL(0, fmt.Sprintf("INSERT INTO e2e.t (v) VALUES ('%s-%s-%d'); SELECT @@last_gtid, LAST_INSERT_ID()", s.c.id, tag, i))
+			insert := fmt.Sprintf("INSERT INTO e2e.t (v) VALUES ('%s-%s-%d'); ", s.c.id, tag, i)
+			var out string
+			var err error
+			if s.gtid {
+				out, err = s.appSQL(0, insert+"SELECT LAST_INSERT_ID(), @@last_gtid")
+			} else {
+				out, err = s.rootSQL(0, insert+"SELECT LAST_INSERT_ID(); SHOW MASTER STATUS")
+			}
 			f := strings.Fields(out)
-			if err == nil && len(f) == 2 {
-				id, _ := strconv.Atoi(f[1])
+			if err == nil && len(f) >= 2 {
+				id, _ := strconv.Atoi(f[0])
+				seq := gtidSeq(f[1])
+				if !s.gtid && len(f) >= 3 {
+					seq = binlogPoint(f[1], f[2])
+				}
 				mu.Lock()
-				got = append(got, written{seq: gtidSeq(f[0]), id: id})
+				got = append(got, written{seq: seq, id: id})
 				mu.Unlock()
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -263,6 +306,27 @@ func (b *backupRun) startGTIDWriter(tag string) (stop func() []written) {
 		defer mu.Unlock()
 		return got
 	}
+}
+
+// binlogPoint orders binary log coordinates: the file's number, then the
+// position (mysql-bin.000003 4711: 3<<32 + 4711), -1 if unreadable.
+func binlogPoint(file, pos string) int {
+	i := strings.LastIndex(file, ".")
+	n, err1 := strconv.Atoi(file[i+1:])
+	p, err2 := strconv.Atoi(pos)
+	if i < 0 || err1 != nil || err2 != nil {
+		return -1
+	}
+	return n<<32 + p
+}
+
+// point is where in the primary's history a backup stands, comparable
+// with the writer's: its GTID, or its binary log coordinates.
+func (b *backupRun) point(man map[string]string) int {
+	if b.src.gtid {
+		return gtidSeq(man["gtid"])
+	}
+	return binlogPoint(man["binlog_file"], man["binlog_pos"])
 }
 
 // gtidSeq is the sequence number of a one-domain MariaDB GTID position
@@ -307,15 +371,15 @@ func (b *backupRun) backupWhileWriting(dest, cronJob string) (string, map[string
 		return "", nil
 	}
 	check(t, label+": taken from a ready replica, the highest ordinal", expect(man["source"] == s.pod(2)+"."+s.c.svc.Name && man["source_role"] == "replica", "%v", man))
-	seq := gtidSeq(man["gtid"])
+	seq := b.point(man)
 	during := 0
 	for _, w := range writes {
 		if w.seq <= seq {
 			during++
 		}
 	}
-	check(t, label+": writes went on during the backup, on both sides of its GTID", expect(seq > 0 && during > 0 && during < len(writes),
-		"gtid %q, %d of %d writes at or before it", man["gtid"], during, len(writes)))
+	check(t, label+": writes went on during the backup, on both sides of its point", expect(seq > 0 && during > 0 && during < len(writes),
+		"gtid %q binlog %s %s, %d of %d writes at or before it", man["gtid"], man["binlog_file"], man["binlog_pos"], during, len(writes)))
 	raw, _ := strconv.ParseFloat(man["raw_size"], 64)
 	size, _ := strconv.ParseFloat(man["size"], 64)
 	figure("backup %s: %.1f MB stream (%.1f MB gzip -1) in %.1f s (pod start to exit): %.1f MB/s", dest, raw/1e6, size/1e6, secs, raw/1e6/secs)
@@ -425,12 +489,14 @@ func (b *backupRun) restore(dest, backup string, man map[string]string, from str
 	maxID := man["_want_max_id"]
 	want, err1 := src.rootSQL(0, "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#', id, v))), 0) FROM e2e.t WHERE id <= "+maxID)
 	got, err2 := s.sum(0)
-	check(t, label+": the restored primary holds exactly the rows committed up to the backup's GTID "+man["gtid"],
+	check(t, label+": the restored primary holds exactly the rows committed up to the backup's point "+man["gtid"]+" "+man["binlog_file"]+" "+man["binlog_pos"],
 		firstErr(err1, err2, expect(got == want, "restored %q, source up to id %s %q", got, maxID, want)))
 	fill, err := s.rootSQL(0, "CHECKSUM TABLE e2e.fill")
 	check(t, label+": the filler table's checksum is the source's", firstErr(err, expect(fill == b.fill, "%q, source %q", fill, b.fill)))
-	gtid, err := s.rootSQL(0, "SELECT @@gtid_binlog_state")
-	check(t, label+": the restored primary's GTID state is the backup's", firstErr(err, expect(gtid == man["gtid"], "%q, manifest %q", gtid, man["gtid"])))
+	if s.gtid {
+		gtid, err := s.rootSQL(0, "SELECT @@gtid_binlog_state")
+		check(t, label+": the restored primary's GTID state is the backup's", firstErr(err, expect(gtid == man["gtid"], "%q, manifest %q", gtid, man["gtid"])))
+	}
 	if d := phase(s.c, s.pod(0), cloneContainer); d > 0 {
 		raw, _ := strconv.ParseFloat(man["raw_size"], 64)
 		figure("restore %s: %.1f MB stream fetched, verified, extracted and prepared in %.1f s: %.1f MB/s (cluster Ready in %.0f s)",
