@@ -91,6 +91,7 @@ kustomize generator (see mysqlgen krm --help); at a terminal it prints this help
 		newValidateCommand(s),
 		newInitCommand(s),
 		newSecretCommand(s),
+		newBackupsCommand(s),
 		newVersionCommand(s),
 		newDiffCommand(s),
 		newSchemaCommand(s),

@@ -78,9 +78,7 @@ func makeBackupPodTemplate(c *cluster, labels map[string]string) corev1.PodTempl
 	sched := c.Spec.Scheduling
 	ctr := container(c, containerBackupJob, c.Spec.BackupImage, scriptBackup, b.Resources,
 		mounts(volumeScripts, volumeSecret, volumeTmp))
-	ctr.Env = append(ctr.Env, backupEnv(c)...)
-	sortEnv(ctr.Env)
-	ctr.Env = append(ctr.Env, destinationEnv(b.PVC != nil, b.S3)...)
+	ctr.Env = append(backupEnv(c), destinationEnv(b.PVC != nil, b.S3)...)
 	volumes := []corev1.Volume{
 		scriptsVolume(c),
 		// Only the replication password: the clone exchange's key. The
@@ -118,18 +116,27 @@ func makeBackupPodTemplate(c *cluster, labels map[string]string) corev1.PodTempl
 	}
 }
 
-// backupEnv is what backup.sh reads beyond the scripts' common
-// environment: which StatefulSet's members to reach (a Job pod's own name
-// is not a member's), from which member, and how much to keep.
+// backupEnv is backup.sh's environment, exactly the backup contract's: the
+// server's flavor and dialect, which StatefulSet's members to reach and how
+// (a Job pod's own name is not a member's), from which member, and how much
+// to keep. Not the members' generated or data directories: the Job's pod
+// mounts neither, and backup.sh keeps its files in /tmp when they are unset.
 func backupEnv(c *cluster) []corev1.EnvVar {
 	b := c.Spec.Backup
 	return plainEnv([][2]string{
-		{"MYSQLGEN_STATEFULSET", c.Metadata.Name},
-		{"MYSQLGEN_REPLICAS", fmt.Sprint(*c.Spec.Replicas)},
-		{"MYSQLGEN_BACKUP_SOURCE", b.Source},
 		{"MYSQLGEN_BACKUP_COMPRESSION", b.Compression},
 		{"MYSQLGEN_BACKUP_KEEP", fmt.Sprint(*b.Retention.Count)},
 		{"MYSQLGEN_BACKUP_MAX_AGE_DAYS", fmt.Sprint(*b.Retention.MaxAgeDays)},
+		{"MYSQLGEN_BACKUP_PORT", fmt.Sprint(portBackup)},
+		{"MYSQLGEN_BACKUP_SOURCE", b.Source},
+		{"MYSQLGEN_DIALECT", c.release.Dialect},
+		{"MYSQLGEN_FLAVOR", c.Spec.Flavor},
+		{"MYSQLGEN_GTID", onOff(*c.Spec.Replication.GTID)},
+		{"MYSQLGEN_PRIMARY_ORDINAL", fmt.Sprint(c.primary())},
+		{"MYSQLGEN_REPLICAS", fmt.Sprint(*c.Spec.Replicas)},
+		{"MYSQLGEN_SECRET_DIR", pathSecret},
+		{"MYSQLGEN_SERVICE", c.Metadata.Name},
+		{"MYSQLGEN_STATEFULSET", c.Metadata.Name},
 	})
 }
 
@@ -271,8 +278,8 @@ func backupPeers(c *cluster) []networkingv1.NetworkPolicyPeer {
 // and clone-mysql learn the backup and where it is; clone-mysql, which
 // restores it on the primary's ordinal, mounts the claim read-only, or
 // rclone, copied first by the tools init container. Every member's pod
-// carries it (one template), so a ReadWriteOnce claim holds the members on
-// its node until spec.restore is removed.
+// carries it (one template), so a ReadWriteOnce claim keeps the members on
+// other nodes waiting for it until spec.restore is removed.
 func withRestore(c *cluster, t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 	r := c.Spec.Restore
 	if r == nil {
@@ -326,14 +333,24 @@ func plainEnv(vars [][2]string) []corev1.EnvVar {
 	return env
 }
 
-func sortEnv(env []corev1.EnvVar) {
-	slices.SortFunc(env, func(a, b corev1.EnvVar) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+// BackupListJob is a Job that runs the backup CronJob's pod with the
+// argument list: backup.sh then prints the destination's complete backups.
+// Nil without spec.backup. It is the CronJob's own pod, so it reaches the
+// destination with the same credentials, tools and network policy; it runs
+// once, for at most ten minutes, and is deleted an hour after it ends.
+func BackupListJob(c *spec.MySQLCluster) *batchv1.Job {
+	release, _ := spec.LookupRelease(c.Spec.Flavor, c.Spec.Version)
+	cj := makeBackupCronJob(&cluster{MySQLCluster: c, release: release})
+	if cj == nil {
+		return nil
+	}
+	tmpl := cj.Spec.JobTemplate
+	tmpl.Spec.Template.Spec.Containers[0].Args = []string{backupListArg}
+	tmpl.Spec.BackoffLimit = ptr.To[int32](0)
+	tmpl.Spec.ActiveDeadlineSeconds = ptr.To[int64](backupListDeadline)
+	tmpl.Spec.TTLSecondsAfterFinished = ptr.To[int32](backupListTTL)
+	meta := cj.ObjectMeta
+	meta.Name = c.Metadata.Name + backupListSuffix
+	meta.Labels = tmpl.Labels
+	return &batchv1.Job{TypeMeta: typeMeta("batch/v1", "Job"), ObjectMeta: meta, Spec: tmpl.Spec}
 }

@@ -110,5 +110,9 @@ const (
 	backupJobRetries    = 2
 	backupJobHistory    = 3
 	backupStartDeadline = 3600
+	backupListArg       = "list" // backup.sh list: print the complete backups
+	backupListSuffix    = "-backup-list"
+	backupListDeadline  = 600
+	backupListTTL       = 3600
 	managedBy           = "mysqlgen"
 )

@@ -29,7 +29,8 @@ type Backup struct {
 	// and s3.
 	S3 *BackupS3 `json:"s3,omitempty"`
 	// Resources of the backup Job's containers. Default: requests cpu 100m,
-	// memory 128Mi; limits cpu 1, memory 512Mi.
+	// memory 128Mi, ephemeral-storage 128Mi; limits cpu 1, memory 512Mi,
+	// ephemeral-storage 1Gi.
 	Resources Resources `json:"resources,omitempty"`
 	// ActiveDeadlineSeconds bounds one backup Job, retries included.
 	// Default 21600 (6 hours).
@@ -47,8 +48,7 @@ type Backup struct {
 type BackupRetention struct {
 	// Count of complete backups kept.
 	Count *int32 `json:"count,omitempty"`
-	// MaxAgeDays: complete backups older than this many days are deleted
-	// (the newest is always kept).
+	// MaxAgeDays: complete backups older than this many days are deleted.
 	MaxAgeDays *int32 `json:"maxAgeDays,omitempty"`
 }
 
@@ -90,7 +90,9 @@ type BackupS3 struct {
 // Restore makes a new cluster start from a backup: the primary's ordinal
 // restores it instead of initialising an empty server, the others clone
 // from it as usual. A member that already holds other data refuses to
-// start. Remove spec.restore once the cluster is up.
+// start. Every member mounts a restore claim, so it must be ReadOnlyMany or
+// ReadWriteMany, or the cluster restored with one replica. Remove
+// spec.restore once the cluster is up.
 type Restore struct {
 	// Backup to restore: latest (the newest complete backup) or a backup's
 	// name, YYYYMMDDTHHMMSSZ. Required.

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 	// The time zone database is embedded so that a timeZone is judged the
-	// same on every machine, as the API server (which embeds it) judges it.
+	// same on every machine, as the API server judges it: kubernetes'
+	// cmd/kube-apiserver/apiserver.go imports time/tzdata for CronJobs.
 	_ "time/tzdata"
 
 	"github.com/robfig/cron/v3"
@@ -69,7 +70,7 @@ func validateBackup(b *Backup, p *field.Path) field.ErrorList {
 	errs = append(errs, validateRetention(&b.Retention, p.Child("retention"))...)
 	switch {
 	case b.PVC != nil && b.S3 != nil:
-		errs = append(errs, field.Invalid(p.Child("s3"), "s3", "give exactly one destination: pvc or s3, not both"))
+		errs = append(errs, field.Forbidden(p.Child("s3"), "give exactly one destination: pvc or s3, not both"))
 	case b.PVC == nil && b.S3 == nil:
 		errs = append(errs, field.Required(p.Child("pvc"), "a destination: pvc (a claim) or s3 (a bucket)"))
 	case b.PVC != nil:
@@ -198,7 +199,7 @@ func validateEndpoint(s *BackupS3, p *field.Path) field.ErrorList {
 	case err != nil || u.Host == "" || u.Opaque != "":
 		return field.ErrorList{field.Invalid(p, s.Endpoint, shape)}
 	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s.Endpoint, "?") || strings.Contains(s.Endpoint, "#"):
-		return field.ErrorList{field.Invalid(p, s.Endpoint, shape+": no user, path, query or fragment (the bucket is spec's bucket)")}
+		return field.ErrorList{field.Invalid(p, s.Endpoint, shape+": no user, path, query or fragment (the bucket and prefix are fields of their own)")}
 	case u.Scheme == "http" && !s.Insecure:
 		return field.ErrorList{field.Invalid(p, s.Endpoint, "must be https: set insecure: true to send backups and credentials without TLS")}
 	case u.Scheme != "https" && u.Scheme != "http":
@@ -250,7 +251,7 @@ func validateRestore(cl *MySQLCluster, p *field.Path) field.ErrorList {
 	}
 	switch {
 	case r.PVC != nil && r.S3 != nil:
-		errs = append(errs, field.Invalid(p.Child("s3"), "s3", "give exactly one source: pvc or s3, not both"))
+		errs = append(errs, field.Forbidden(p.Child("s3"), "give exactly one source: pvc or s3, not both"))
 	case r.PVC == nil && r.S3 == nil:
 		errs = append(errs, field.Required(p.Child("pvc"), "where the backup is: pvc or s3 (default: spec.backup's destination, and there is no spec.backup)"))
 	case r.PVC != nil:
@@ -263,9 +264,9 @@ func validateRestore(cl *MySQLCluster, p *field.Path) field.ErrorList {
 }
 
 // validateRestorePVC: every member's pod mounts the restore's claim (a pod
-// template is the same for all); the rendered claim is ReadWriteOnce, which
-// holds all members on its node, so hard anti-affinity could never place
-// the second member.
+// template is the same for all), and the rendered claim is ReadWriteOnce,
+// attachable on one node at a time: members placed on other nodes would
+// wait for it until spec.restore is removed.
 func validateRestorePVC(cl *MySQLCluster, p *field.Path) field.ErrorList {
 	s, name := &cl.Spec, cl.Spec.Restore.PVC.ClaimName
 	if name == "" {
@@ -277,9 +278,9 @@ func validateRestorePVC(cl *MySQLCluster, p *field.Path) field.ErrorList {
 	}
 	b := s.Backup
 	rendered := b != nil && b.PVC != nil && b.PVC.ClaimName == "" && name == BackupClaimName(cl.Metadata.Name, b.PVC)
-	if rendered && *s.Replicas > 1 && s.Scheduling.AntiAffinity == AntiAffinityHard {
+	if rendered && *s.Replicas > 1 {
 		errs = append(errs, field.Invalid(p.Child("claimName"), name,
-			"every member mounts the restore's claim, and the rendered claim is ReadWriteOnce, which holds them on one node: hard anti-affinity could not place the second member; restore with antiAffinity soft, then remove spec.restore once the cluster is up"))
+			"every member mounts the restore's claim, and the rendered claim is ReadWriteOnce, attachable on one node at a time: restore with spec.replicas: 1, then remove spec.restore and raise spec.replicas (or restore from a ReadOnlyMany or ReadWriteMany claim)"))
 	}
 	return errs
 }

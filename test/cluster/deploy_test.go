@@ -136,6 +136,7 @@ spec:
 		}
 		t.Logf("prepare: %d PersistentVolumes of %s, class %s, modes %v for claim template %q", pvs, size, class, modes, vct.Metadata.Name)
 	}
+	d.prepareClaimObjects(t, &b, classes)
 	if b.Len() > 0 {
 		d.c.MustKubectl(t, d.ctx, []byte(b.String()), "apply", "-f", "-")
 	}
@@ -151,6 +152,12 @@ spec:
 		refs[name] = append(append(refs[name], "root-password", "replication-password", "backup-password"), scriptKeys...)
 	}
 	for _, name := range sortedKeys(refs) {
+		if _, err := d.c.Kubectl(d.ctx, nil, "get", "secret", name, "-n", d.NS); err == nil {
+			// Another cluster's, which this one shares (a restored copy uses the
+			// old cluster's credentials): kept as it is.
+			t.Logf("prepare: Secret %s/%s exists: kept", d.NS, name)
+			continue
+		}
 		keys := map[string]bool{}
 		args := []string{"create", "secret", "generic", name}
 		for _, k := range refs[name] {
@@ -161,6 +168,47 @@ spec:
 		}
 		d.kubectl(t, nil, args...)
 		t.Logf("prepare: Secret %s/%s with keys %v", d.NS, name, sortedKeys(keys))
+	}
+}
+
+// prepareClaimObjects adds, for each PersistentVolumeClaim the render holds (spec.backup's
+// claim), one PersistentVolume bound to it by claimRef, and its class if none was made yet.
+func (d *Deployment) prepareClaimObjects(t *testing.T, b *strings.Builder, classes map[string]bool) {
+	t.Helper()
+	for _, o := range d.Objs {
+		if o.Kind() != "PersistentVolumeClaim" {
+			continue
+		}
+		var pvc struct {
+			Spec struct {
+				AccessModes      []string  `json:"accessModes"`
+				StorageClassName *string   `json:"storageClassName"`
+				Resources        Resources `json:"resources"`
+			} `json:"spec"`
+		}
+		must(t, o.Into(&pvc))
+		class, annotations := "standard", `{storageclass.kubernetes.io/is-default-class: "true"}`
+		if pvc.Spec.StorageClassName != nil {
+			class, annotations = *pvc.Spec.StorageClassName, "{}"
+		}
+		if !classes[class] {
+			classes[class] = true
+			fmt.Fprintf(b, "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: %s, annotations: %s}\nprovisioner: kubernetes.io/no-provisioner\nreclaimPolicy: Retain\nvolumeBindingMode: Immediate\n", class, annotations)
+		}
+		modesJSON, _ := json.Marshal(pvc.Spec.AccessModes)
+		fmt.Fprintf(b, `---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: %[1]s-%[2]s-pv, labels: {mysqlgen-e2e: "true"}}
+spec:
+  storageClassName: %[3]s
+  capacity: {storage: %[4]s}
+  accessModes: %[5]s
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {namespace: %[1]s, name: %[2]s}
+  hostPath: {path: /var/tmp/mysqlgen-e2e/%[1]s/%[2]s, type: DirectoryOrCreate}
+`, d.NS, o.Name(), class, pvc.Spec.Resources.Requests["storage"], modesJSON)
+		t.Logf("prepare: a PersistentVolume of class %s for the rendered claim %s", class, o.Name())
 	}
 }
 
