@@ -154,7 +154,30 @@ func (b *backupRun) run() {
 	cut := b.cutBackup(pvcMan)
 	if pvcName != "" {
 		b.retention(pvcName, cut)
+		b.refuseRestoreOverData(pvcName)
 	}
+}
+
+// refuseRestoreOverData applies spec.restore to the running source cluster
+// (a mistake): a member that restarts holds data no restore made, and its
+// init-mysql refuses to start it, saying why.
+func (b *backupRun) refuseRestoreOverData(name string) {
+	t, s := b.t, b.src
+	label := "restore over data"
+	m, err := b.render("  restore:\n    backup: " + name + "\n    pvc:\n      claimName: " + backupClaim + "\n")
+	if !check(t, label+": renders", err) {
+		return
+	}
+	s.c.apply(m)
+	if !check(t, label+": "+s.pod(2)+" deleted", s.c.deletePod(2, 2*time.Minute)) {
+		return
+	}
+	refused := waitFor(2*time.Minute, func() bool {
+		p := s.c.pod(2)
+		return p != nil && p.restarts(initContainer) > 0 && strings.Contains(p.logs(initContainer), "restore is for new clusters; remove spec.restore")
+	})
+	p := s.c.pod(2)
+	check(t, label+": the member's init-mysql refuses, naming spec.restore", expect(refused && p != nil && !p.isReady(), "%s", s.c.status()))
 }
 
 // renderedBackup checks what the harness relies on in the render.
