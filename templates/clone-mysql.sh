@@ -42,6 +42,11 @@ most_advanced() {
 # A replica clones its predecessor (sparing the primary); a primary whose
 # volume was lost clones the member that holds the most.
 if ((n == PRIMARY_ORDINAL)); then
+  # spec.restore: a new cluster's primary (no member exists yet) starts
+  # from the backup instead of empty; backup.sh says how.
+  if [[ -n "${MYSQLGEN_RESTORE_BACKUP:-}" && -z "$(existing_peers)" ]]; then
+    exec bash "${0%/*}/backup.sh" restore
+  fi
   log "the primary has no data directory, and other members exist"
   donor_ordinal="$(most_advanced)"
 else
@@ -55,7 +60,7 @@ rm -rf "$STAGING_DIR"
 mkdir -p "$STAGING_DIR"
 # The exchange common.sh describes, then the stream. bash reads a pipe one
 # byte at a time, so the stream tool gets every byte after the proof line.
-coproc DONOR { exec socat "TCP:$donor:$MYSQLGEN_BACKUP_PORT,connect-timeout=10" STDIO; }
+coproc DONOR { exec socat "$(peer_socat_address "$donor" "$MYSQLGEN_BACKUP_PORT")" STDIO; }
 socat_pid="$DONOR_PID" # bash unsets DONOR_PID when the coprocess ends
 banner=""
 read -r -t 30 banner <&"${DONOR[0]}" || true
@@ -116,5 +121,9 @@ printf 'role=%s\nfile=%s\npos=%s\ngtid=%s\n' "$role" "$file" "$pos" "$gtid" >"$S
 # MySQL keeps its server UUID in auto.cnf; a copy would give the replica its
 # donor's, and replication refuses a source with the replica's own UUID.
 rm -f "$STAGING_DIR/auto.cnf"
+# In a restored cluster a clone holds the restored data too (init-mysql).
+if [[ -n "${MYSQLGEN_RESTORE_BACKUP:-}" ]]; then
+  printf 'restore=%s\ncloned=%s\n' "$MYSQLGEN_RESTORE_BACKUP" "$donor" >"$STAGING_DIR/mysqlgen-restored"
+fi
 mv "$STAGING_DIR" "$DATA_DIR"
 log "clone complete (file=$file pos=$pos gtid=$gtid)"

@@ -211,10 +211,14 @@ SERVICE="$(governing_service)"
 
 # peer_host K prints ordinal K's stable name through the governing Service;
 # the pod's DNS search path resolves it in its own namespace. The pods' own
-# names give the StatefulSet's.
+# names give the StatefulSet's; a backup Job's pod, whose name is not a
+# member's, is told it in MYSQLGEN_STATEFULSET.
 peer_host() {
-  printf '%s-%d.%s' "${HOSTNAME%-*}" "$1" "$SERVICE"
+  printf '%s-%d.%s' "${MYSQLGEN_STATEFULSET:-${HOSTNAME%-*}}" "$1" "$SERVICE"
 }
+
+# peer_socat_address HOST PORT prints the socat address that reaches a peer's backup port.
+peer_socat_address() { printf 'TCP:%s:%s,connect-timeout=10' "$1" "$2"; }
 PRIMARY_HOST="$(peer_host "$PRIMARY_ORDINAL")"
 
 # existing_peers prints the ordinals of the other members that exist. The

@@ -57,6 +57,21 @@ if [[ "${MYSQLGEN_METRICS:-OFF}" == ON ]]; then
   mv "$METRICS_CNF.tmp" "$METRICS_CNF"
 fi
 
+# spec.restore makes a new cluster start from a backup: every member's data
+# then comes from it (restored, or cloned from a member that holds it), and
+# carries the marker clone-mysql writes. Data without it, or from another
+# restore, predates spec.restore: nothing is overwritten.
+if [[ -n "${MYSQLGEN_RESTORE_BACKUP:-}" && -d "$DATA_DIR" ]]; then
+  restored=""
+  if [[ -f "$DATA_DIR/mysqlgen-restored" ]]; then
+    while IFS='=' read -r key value; do
+      [[ "$key" == restore ]] && restored="$value"
+    done <"$DATA_DIR/mysqlgen-restored"
+  fi
+  [[ "$restored" == "$MYSQLGEN_RESTORE_BACKUP" ]] ||
+    die "this member holds data that was not restored from backup '$MYSQLGEN_RESTORE_BACKUP'${restored:+ (restored: "$restored")}: restore is for new clusters; remove spec.restore"
+fi
+
 if ((n != PRIMARY_ORDINAL)); then
   exit 0 # replicas get their data from clone-mysql
 fi
@@ -79,6 +94,10 @@ for attempt in 1 2; do
   ((attempt == 1)) && sleep 2
 done
 
+if [[ -n "${MYSQLGEN_RESTORE_BACKUP:-}" ]]; then
+  log "no other member exists: a new cluster restored from backup '$MYSQLGEN_RESTORE_BACKUP' by clone-mysql, not bootstrapped"
+  exit 0
+fi
 log "no other member exists: a new cluster, bootstrapping an empty data directory"
 rm -rf "$STAGING_DIR"
 mkdir -p "$STAGING_DIR"

@@ -8,22 +8,59 @@
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 
+# healthy_replica succeeds when this member is a replica whose replication
+# runs and lags at most MYSQLGEN_MAX_LAG_SECONDS; otherwise it prints why.
+healthy_replica() {
+  local st lag
+  if (($(ordinal) == PRIMARY_ORDINAL)); then
+    printf 'this member is the primary'
+    return 1
+  fi
+  st="$(run_sql "$ROOT_CNF" -E -e "$SQL_STATUS" 2>&1)" || { printf 'server: %s' "$st"; return 1; }
+  if [[ ! "$st" =~ (Slave|Replica)_IO_Running:\ Yes || ! "$st" =~ (Slave|Replica)_SQL_Running:\ Yes ]]; then
+    printf 'replication is not running'
+    return 1
+  fi
+  [[ "$st" =~ Seconds_Behind_(Master|Source):\ ([0-9]+) ]] || { printf 'replication lag unknown'; return 1; }
+  lag="${BASH_REMATCH[2]}"
+  if ((lag > ${MYSQLGEN_MAX_LAG_SECONDS:-300})); then
+    printf 'replication lags %s s' "$lag"
+    return 1
+  fi
+}
+
 if [[ "${1:-}" == serve ]]; then
   # stdin and stdout are the peer's connection (common.sh: the exchange).
   clone_key=""
   read_secret clone_key replication-password
   donor_nonce="$(nonce)"
   printf '%s %s\n' "$CLONE_BANNER" "$donor_nonce"
-  peer_nonce="" answer=""
-  read -r -t 10 peer_nonce answer || true
+  peer_nonce="" answer="" mode=""
+  read -r -t 10 peer_nonce answer mode || true
   # A readiness probe (or a port scan) hangs up after the first line.
   [[ -n "$peer_nonce" ]] || exit 0
-  if [[ ! "$peer_nonce" =~ ^[0-9a-f]{32}$ ||
-    "$answer" != "$(hmac_sha256 "$clone_key" "peer $donor_nonce $peer_nonce")" ]]; then
+  # A backup Job adds a mode to its answer, inside the HMAC: "replica" asks
+  # for a backup only from a replica that replicates (backup.sh goes on to
+  # the next member when refused), "any" from whatever this member is. A
+  # cloning member sends none and is answered as it always was.
+  msg="$donor_nonce $peer_nonce${mode:+ $mode}"
+  if [[ ! "$peer_nonce" =~ ^[0-9a-f]{32}$ || ! "$mode" =~ ^(|replica|any)$ ||
+    "$answer" != "$(hmac_sha256 "$clone_key" "peer $msg")" ]]; then
     die "refused a peer that did not prove it holds the cluster's replication-password"
   fi
-  hmac_sha256 "$clone_key" "donor $donor_nonce $peer_nonce"
-  printf '\n'
+  if [[ -z "$mode" ]]; then
+    hmac_sha256 "$clone_key" "donor $msg"
+    printf '\n'
+  else
+    status=ready
+    if [[ "$mode" == replica ]] && ! why="$(healthy_replica)"; then
+      status=not-ready
+      log "refused a replica-only backup: $why"
+    fi
+    # The status is inside the proof: nobody but this member can say ready.
+    printf '%s %s\n' "$(hmac_sha256 "$clone_key" "donor $msg $status")" "$status"
+    [[ "$status" == ready ]] || exit 0
+  fi
   log "streaming a backup"
   # Each peer gets its own scratch directory, on the data volume.
   scratch="$(mktemp -d "$MYSQLGEN_DATA_ROOT/.backup.XXXXXX")"

@@ -129,7 +129,7 @@ func TestObjectsHangTogether(t *testing.T) {
 // is read: the scripts' only parameters stay in step with the renderer.
 func TestScriptEnvironment(t *testing.T) {
 	used := map[string]bool{}
-	re := regexp.MustCompile(`MYSQLGEN_[A-Z_]+`)
+	re := regexp.MustCompile(`MYSQLGEN_[A-Z0-9_]+`)
 	for _, f := range templates.Scripts {
 		for _, v := range re.FindAllString(templates.MustRead(f), -1) {
 			used[v] = true
@@ -137,9 +137,18 @@ func TestScriptEnvironment(t *testing.T) {
 	}
 	for name, c := range matrix(t) {
 		set := map[string]bool{}
-		for _, e := range scriptEnv(&cluster{MySQLCluster: c, release: mustRelease(t, c)}) {
+		// backup.sh also runs in the backup Job and in a restoring
+		// clone-mysql, with their own variables.
+		b := *c
+		n := int32(1)
+		b.Spec.Backup = &spec.Backup{Retention: spec.BackupRetention{Count: &n, MaxAgeDays: &n}}
+		env := append(scriptEnv(&cluster{MySQLCluster: c, release: mustRelease(t, c)}), backupEnv(&cluster{MySQLCluster: &b})...)
+		env = append(append(env, destinationEnv(true, nil)...), destinationEnv(false, &spec.BackupS3{})...)
+		env = append(env, corev1.EnvVar{Name: "MYSQLGEN_RESTORE_BACKUP"})
+		for _, e := range env {
 			set[e.Name] = true
-			if !used[e.Name] {
+			// AWS_* are rclone's (env_auth), read by no script.
+			if !used[e.Name] && !strings.HasPrefix(e.Name, "AWS_") {
 				t.Errorf("%s: %s is set but no script reads it", name, e.Name)
 			}
 		}

@@ -55,7 +55,8 @@ type imageProfile struct {
 	EtcFiles []imageFile
 	EtcSkip  []string // host /etc entries the image does not have
 	Dirs     []imageDir
-	ShimDir  string // host directory with the shims
+	ShimDir  string      // host directory with the shims
+	Mounts   []mountSpec // host paths the image holds at fixed places
 }
 
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -160,6 +161,23 @@ func newImageProfile(ref, dir string, ids idMap) (*imageProfile, error) {
 		shims["xbstream"] = execShim(hostTools["mbstream"])
 		deny = []string{"mariadbd", "mysqld", "mariadb-install-db", "mysql_install_db", "mariabackup",
 			"mariadb-backup", "mbstream", "ncat", "nc", "netcat", "hostname"}
+	case repo == "rclone/rclone" || strings.HasSuffix(repo, "/rclone"):
+		// rclone/rclone Dockerfile (alpine): the static binary at
+		// /usr/local/bin/rclone, the only thing the tools init container
+		// takes from it (cp into an emptyDir). Played by Debian's rclone
+		// package: /usr/local/bin of this image is a directory whose rclone
+		// links to the host's, which cp follows.
+		p.Kind = "rclone"
+		p.Env = []string{"PATH=" + shimMount + ":" + defaultPath}
+		bin := filepath.Join(dir, "usr-local-bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.Symlink(hostTools["rclone"], filepath.Join(bin, "rclone")); err != nil {
+			return nil, err
+		}
+		p.Mounts = []mountSpec{{Source: bin, Target: "/usr/local/bin", ReadOnly: true}}
+		deny = []string{"mariadbd", "mysqld", "mariadb", "mysql", "mariabackup", "mariadb-backup", "xtrabackup", "mbstream", "xbstream", "socat"}
 	default:
 		return nil, fmt.Errorf("image %q: no host stand-in is known for it", ref)
 	}
@@ -246,7 +264,7 @@ var hostTools = map[string]string{}
 
 // requiredTools are the host commands the simulator and the stand-ins need.
 var requiredTools = []string{"mariadbd", "mariadb", "mariadb-admin", "mariadb-install-db", "mariabackup", "mbstream",
-	"socat", "nsenter", "setpriv", "env", "ip", "useradd", "groupadd"}
+	"socat", "nsenter", "setpriv", "env", "ip", "useradd", "groupadd", "rclone", "gzip", "zstd"}
 
 // findHostTools resolves requiredTools, reporting every missing one.
 func findHostTools() error {
@@ -267,7 +285,7 @@ func findHostTools() error {
 		hostTools[n] = p
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing host commands: %s (install mariadb-server-core mariadb-client mariadb-backup socat)", strings.Join(missing, ", "))
+		return fmt.Errorf("missing host commands: %s (install mariadb-server-core mariadb-client mariadb-backup socat rclone zstd)", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -23,6 +24,8 @@ type manifest struct {
 	Secrets      map[string]*corev1.Secret
 	Services     map[string]*corev1.Service
 	StatefulSets []*appsv1.StatefulSet
+	CronJobs     map[string]*batchv1.CronJob
+	PVCs         map[string]*corev1.PersistentVolumeClaim
 	Other        []string // "Kind/name" of objects not simulated
 }
 
@@ -34,6 +37,8 @@ func parseManifest(data []byte) (*manifest, error) {
 		ConfigMaps: map[string]*corev1.ConfigMap{},
 		Secrets:    map[string]*corev1.Secret{},
 		Services:   map[string]*corev1.Service{},
+		CronJobs:   map[string]*batchv1.CronJob{},
+		PVCs:       map[string]*corev1.PersistentVolumeClaim{},
 	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for i := 0; ; i++ {
@@ -71,6 +76,12 @@ func parseManifest(data []byte) (*manifest, error) {
 		case "v1/Service":
 			o := &corev1.Service{}
 			m.Services[head.Metadata.Name], obj = o, o
+		case "batch/v1/CronJob":
+			o := &batchv1.CronJob{}
+			m.CronJobs[head.Metadata.Name], obj = o, o
+		case "v1/PersistentVolumeClaim":
+			o := &corev1.PersistentVolumeClaim{}
+			m.PVCs[head.Metadata.Name], obj = o, o
 		case "apps/v1/StatefulSet":
 			o := &appsv1.StatefulSet{}
 			m.StatefulSets, obj = append(m.StatefulSets, o), o

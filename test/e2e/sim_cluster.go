@@ -41,6 +41,9 @@ type cluster struct {
 	logf    func(format string, args ...any)
 	start   time.Time
 
+	claims map[string]string
+	jobs   int
+
 	hub    *exec.Cmd // holds the network namespace with the pod bridge
 	socket string    // the server's socket, for the harness's SQL client
 
@@ -84,6 +87,9 @@ type clusterConfig struct {
 	Manifest *manifest
 	Secrets  []*corev1.Secret
 	Logf     func(format string, args ...any)
+	// Claims maps claim names to the host directories of volumes that
+	// outlive this cluster (the backup claim, shared with a restore).
+	Claims map[string]string
 }
 
 func newRunID() string {
@@ -109,6 +115,7 @@ func newCluster(cfg clusterConfig) (*cluster, error) {
 		pods:    map[int]*pod{},
 		procs:   map[*exec.Cmd]struct{}{},
 		images:  map[string]*imageProfile{},
+		claims:  cfg.Claims,
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -156,8 +163,15 @@ func newCluster(cfg clusterConfig) (*cluster, error) {
 			return nil, err
 		}
 	}
-	spec := &sts.Spec.Template.Spec
-	for _, ct := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
+	specs := []*corev1.PodSpec{&sts.Spec.Template.Spec}
+	for _, cj := range cfg.Manifest.CronJobs {
+		specs = append(specs, &cj.Spec.JobTemplate.Spec.Template.Spec)
+	}
+	var ctrs []corev1.Container
+	for _, spec := range specs {
+		ctrs = append(append(ctrs, spec.InitContainers...), spec.Containers...)
+	}
+	for _, ct := range ctrs {
 		if _, ok := c.images[ct.Image]; ok {
 			continue
 		}
@@ -415,7 +429,7 @@ func (c *cluster) dnsNames(ord int) []string {
 func (c *cluster) hostsFile(self *pod) []byte {
 	var b bytes.Buffer
 	b.WriteString(hostsHeader)
-	fmt.Fprintf(&b, "%s\t%s.%s.%s.svc.cluster.local\t%s\n", self.ip, self.name, c.svc.Name, c.ns, self.name)
+	b.WriteString(c.selfLine(self))
 	b.WriteString("# cluster DNS (headless Service " + c.svc.Name + "), one slot per ordinal:\n")
 	for ord := 0; ord < maxOrdinals; ord++ {
 		line := podIP(ord) + "\t" + strings.Join(c.dnsNames(ord), " ") + "\n"
@@ -427,9 +441,19 @@ func (c *cluster) hostsFile(self *pod) []byte {
 	return b.Bytes()
 }
 
+// selfLine is the kubelet's line for the pod itself: with the Service's
+// subdomain for a member, the bare name for a Job's pod (no hostname and
+// subdomain set).
+func (c *cluster) selfLine(self *pod) string {
+	if self.job {
+		return fmt.Sprintf("%s\t%s\n", self.ip, self.name)
+	}
+	return fmt.Sprintf("%s\t%s.%s.%s.svc.cluster.local\t%s\n", self.ip, self.name, c.svc.Name, c.ns, self.name)
+}
+
 // hostsSlotOffset is the byte offset of ordinal ord's slot in hostsFile.
 func (c *cluster) hostsSlotOffset(self *pod, ord int) int64 {
-	off := len(hostsHeader) + len(fmt.Sprintf("%s\t%s.%s.%s.svc.cluster.local\t%s\n", self.ip, self.name, c.svc.Name, c.ns, self.name)) +
+	off := len(hostsHeader) + len(c.selfLine(self)) +
 		len("# cluster DNS (headless Service "+c.svc.Name+"), one slot per ordinal:\n")
 	for o := 0; o < ord; o++ {
 		off += len(podIP(o) + "\t" + strings.Join(c.dnsNames(o), " ") + "\n")
@@ -711,7 +735,14 @@ func (c *cluster) deletePVC(tmpl string, ord int) error {
 	return os.RemoveAll(dir)
 }
 
-func (c *cluster) pvcDir(claim string) string { return filepath.Join(c.dir, "pvc", claim) }
+// pvcDir is a claim's volume; a claim shared with another simulated
+// cluster (a backup claim a restore reads) lives where that one keeps it.
+func (c *cluster) pvcDir(claim string) string {
+	if d, ok := c.claims[claim]; ok {
+		return d
+	}
+	return filepath.Join(c.dir, "pvc", claim)
+}
 
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(timeout time.Duration, cond func() bool) bool {

@@ -34,6 +34,8 @@ type pod struct {
 	logDir string
 	spec   corev1.PodSpec
 	labels map[string]string
+	job    bool // a Job's pod (restartPolicy Never), not a member
+	code   int  // a Job pod's exit: its last container's, or a failed init's
 
 	sandbox    *exec.Cmd
 	sandboxPid int
@@ -77,13 +79,19 @@ type ctr struct {
 }
 
 func (c *cluster) newPod(ord int) *pod {
+	p := c.newPodFrom(ord, c.podName(ord), &c.sts.Spec.Template)
+	go p.run()
+	return p
+}
+
+// newPodFrom prepares a pod incarnation from a template; the caller holds c.mu.
+func (c *cluster) newPodFrom(ord int, name string, tmpl *corev1.PodTemplateSpec) *pod {
 	c.instances++
-	name := c.podName(ord)
 	p := &pod{
 		c: c, ord: ord, name: name, inst: c.instances,
 		uid:        fmt.Sprintf("%s-%08d", c.id, c.instances),
 		ip:         podIP(ord),
-		spec:       *c.sts.Spec.Template.Spec.DeepCopy(),
+		spec:       *tmpl.Spec.DeepCopy(),
 		containers: map[string]*ctr{},
 		delReq:     make(chan struct{}),
 		done:       make(chan struct{}),
@@ -92,17 +100,18 @@ func (c *cluster) newPod(ord int) *pod {
 	}
 	p.dir = filepath.Join(c.dir, "pods", fmt.Sprintf("%s.%d", name, p.inst))
 	p.logDir = filepath.Join(c.dir, "logs", fmt.Sprintf("%s.%d", name, p.inst))
-	p.labels = maps.Clone(c.sts.Spec.Template.Labels)
+	p.labels = maps.Clone(tmpl.Labels)
 	if p.labels == nil {
 		p.labels = map[string]string{}
 	}
-	p.labels["statefulset.kubernetes.io/pod-name"] = name
-	p.labels["apps.kubernetes.io/pod-index"] = strconv.Itoa(ord)
+	if tmpl == &c.sts.Spec.Template {
+		p.labels["statefulset.kubernetes.io/pod-name"] = name
+		p.labels["apps.kubernetes.io/pod-index"] = strconv.Itoa(ord)
+	}
 	p.grace = 30 * time.Second
 	if g := p.spec.TerminationGracePeriodSeconds; g != nil {
 		p.grace = time.Duration(*g) * time.Second
 	}
-	go p.run()
 	return p
 }
 
@@ -213,7 +222,15 @@ func (p *pod) run() {
 	defer p.teardown()
 	if err := p.setup(); err != nil {
 		p.record(event{Kind: "failed", Detail: err.Error()})
+		if p.job {
+			p.code = -1
+			return
+		}
 		<-p.delReq
+		return
+	}
+	if p.job {
+		p.runOnce()
 		return
 	}
 	for i := range p.spec.InitContainers {
@@ -248,6 +265,46 @@ func (p *pod) run() {
 	}
 	<-p.delReq
 	p.terminate()
+}
+
+// runOnce is a Job pod's life (restartPolicy Never): each init container
+// once, in order, the first failure failing the pod; then the containers,
+// until they exit or the pod is deleted. p.code is the result.
+func (p *pod) runOnce() {
+	for i := range p.spec.InitContainers {
+		c := p.containers[p.spec.InitContainers[i].Name]
+		code, err := p.startAndWait(c, nil)
+		if err != nil || code != 0 {
+			p.code = code
+			if err != nil {
+				p.code = -1
+				p.record(event{Container: c.spec.Name, Kind: "start-failed", Detail: err.Error()})
+			}
+			return
+		}
+	}
+	p.mu.Lock()
+	p.initDone = true
+	p.mu.Unlock()
+	codes := make(chan int, len(p.order))
+	for _, n := range p.order {
+		go func(c *ctr) {
+			code, err := p.startAndWait(c, nil)
+			if err != nil {
+				code = -1
+			}
+			codes <- code
+		}(p.containers[n])
+	}
+	for range p.order {
+		select {
+		case p.code = <-codes:
+		case <-p.delReq:
+			p.terminate()
+			p.code = -1
+			return
+		}
+	}
 }
 
 func (c *ctr) isRunning() bool {
@@ -718,8 +775,12 @@ func (p *pod) setupVolumes() error {
 			err = p.writeProjection(dir, 0o1777, []corev1.VolumeProjection{{DownwardAPI: &corev1.DownwardAPIProjection{Items: v.DownwardAPI.Items}}},
 				v.DownwardAPI.DefaultMode, corev1.DownwardAPIVolumeSourceDefaultMode, fsGroup)
 		case v.PersistentVolumeClaim != nil:
+			// A claimed volume's root: root-owned 0755 when new, then the
+			// kubelet's fsGroup ownership, as for the claim templates.
 			dir = p.c.pvcDir(v.PersistentVolumeClaim.ClaimName)
-			err = os.MkdirAll(dir, 0o755)
+			if err = os.MkdirAll(dir, 0o755); err == nil && (fsGroup == nil || rootMismatch(dir, *fsGroup)) {
+				err = applyFSGroup(dir, fsGroup, false)
+			}
 		default:
 			err = fmt.Errorf("volume type not simulated")
 		}
@@ -1128,6 +1189,7 @@ func (p *pod) startAndWait(c *ctr, probes func(*ctr, <-chan struct{})) (int, err
 	img := c.image
 	etcSkip := append([]string{"hosts", "hostname", "resolv.conf"}, img.EtcSkip...)
 	ms = append(ms, mountSpec{Source: img.ShimDir, Target: shimMount, ReadOnly: true})
+	ms = append(ms, img.Mounts...)
 	wd := c.spec.WorkingDir
 	spec := containerSpec{
 		Root: root, EtcSkip: etcSkip, EtcFiles: img.EtcFiles, Dirs: img.Dirs, Mounts: ms,
