@@ -55,7 +55,7 @@ rm -rf "$STAGING_DIR"
 mkdir -p "$STAGING_DIR"
 # The exchange common.sh describes, then the stream. bash reads a pipe one
 # byte at a time, so the stream tool gets every byte after the proof line.
-coproc DONOR { exec socat "TCP:$donor:$MYSQLGEN_BACKUP_PORT,connect-timeout=10" STDIO; }
+coproc DONOR { exec socat "$(peer_socat_address "$donor" "$MYSQLGEN_BACKUP_PORT")" STDIO; }
 socat_pid="$DONOR_PID" # bash unsets DONOR_PID when the coprocess ends
 banner=""
 read -r -t 30 banner <&"${DONOR[0]}" || true
