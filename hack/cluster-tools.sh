@@ -13,6 +13,8 @@
 #                            which checks and unit-tests the rendered alerting rules
 #   tools/crds/              controller-gen v0.23.0 and prometheus-operator's API types v0.95.1:
 #                            bin/crds/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml
+#   cert-manager v1.21.2     its module's deploy/crds/: bin/crds/cert-manager.io_{certificates,
+#                            issuers,clusterissuers}.yaml
 # and copies data files out of the module cache:
 #   bin/kwok-stage/          kwok's kustomize/stage tree; bin/kwok-stage-fast.yaml is its "fast" set
 #   bin/openapi-spec/v3/     Kubernetes 1.34 OpenAPI v3 documents as shipped (api__v1_openapi.json, ...)
@@ -113,6 +115,32 @@ if need crds "$TOOLS/crds" || crds_missing; then
   log "generated bin/crds/ (ServiceMonitor, PrometheusRule, prometheus-operator $(cd "$TOOLS/crds" && go list -m -f '{{.Version}}' github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring)) in $(( $(date +%s) - t0 ))s"
 else
   log "up to date: crds"
+fi
+
+# cert-manager's CRDs (Certificate, Issuer, ClusterIssuer) as its module ships them in
+# deploy/crds/ (controller-gen output, the source of its Helm chart's CRDs). The module is pinned
+# by version and by its go.sum hash, so that a proxy or GOSUMDB=off cannot swap it.
+CERT_MANAGER_VERSION=v1.21.2
+CERT_MANAGER_SUM=h1:UWgoYM+KLNtRlqmoWOKjKBOBUPVHeepQ6/ac3ERJW68=
+cm_crd_files=(cert-manager.io_certificates.yaml cert-manager.io_issuers.yaml cert-manager.io_clusterissuers.yaml)
+cm_crds_fresh() {
+  local f
+  for f in "${cm_crd_files[@]}"; do [[ -f "$BIN/crds/$f" ]] || return 1; done
+  [[ "${FORCE:-}" != 1 && "$(cat "$BIN/.stamp-crds-cert-manager" 2>/dev/null)" == "$CERT_MANAGER_SUM" ]]
+}
+if cm_crds_fresh; then
+  log "up to date: cert-manager crds"
+else
+  cm_json=$(cd "$TOOLS/crds" && go mod download -json "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION")
+  cm_sum=$(sed -n 's/^[[:space:]]*"Sum": "\(.*\)",\{0,1\}$/\1/p' <<<"$cm_json")
+  cm_dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$cm_json")
+  if [[ "$cm_sum" != "$CERT_MANAGER_SUM" ]]; then
+    log "cert-manager $CERT_MANAGER_VERSION has hash $cm_sum, expected $CERT_MANAGER_SUM"; exit 1
+  fi
+  mkdir -p "$BIN/crds"
+  for f in "${cm_crd_files[@]}"; do install -m 0644 "$cm_dir/deploy/crds/$f" "$BIN/crds/$f"; done
+  printf '%s' "$CERT_MANAGER_SUM" > "$BIN/.stamp-crds-cert-manager"
+  log "copied bin/crds/ (Certificate, Issuer, ClusterIssuer, cert-manager $CERT_MANAGER_VERSION)"
 fi
 
 # Data files from the module cache (go mod download prints the module's directory).

@@ -10,6 +10,9 @@ import (
 // role files init-mysql chooses from.
 func makeConfigConfigMap(c *cluster) *corev1.ConfigMap {
 	data := map[string]string{fileMyCnf: makeMyCnf(c)}
+	if a := accountsFile(c); a != "" {
+		data[fileAccounts] = a
+	}
 	for _, f := range templates.RoleConfigs {
 		data[f] = templates.MustRead(f)
 	}

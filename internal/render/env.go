@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -31,6 +33,8 @@ func scriptEnv(c *cluster) []corev1.EnvVar {
 		{"MYSQLGEN_SERVICE", c.Metadata.Name},
 		{"MYSQLGEN_SOCKET", pathSocket},
 	}
+	vars = append(vars, tlsEnv(c)...)
+	slices.SortFunc(vars, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	env := make([]corev1.EnvVar, 0, len(vars))
 	for _, v := range vars {
 		env = append(env, corev1.EnvVar{Name: v[0], Value: v[1]})

@@ -40,7 +40,7 @@ func managedSettings(c *cluster) []setting {
 	if c.Spec.Replication.SemiSync {
 		s = append(s, semiSyncSettings(c.release.Dialect)...)
 	}
-	return s
+	return append(s, tlsSettings(c)...)
 }
 
 // semiSyncSettings turn on semi-synchronous replication on every member, in

@@ -51,6 +51,10 @@ func Objects(c *spec.MySQLCluster) []Object {
 		makeNetworkPolicy(cl),
 		makeServiceMonitor(cl),
 		makePrometheusRule(cl),
+		makeSelfSignedIssuer(cl),
+		makeCACertificate(cl),
+		makeCAIssuer(cl),
+		makeCertificate(cl),
 	} {
 		// A typed nil pointer in an interface is not nil: ask reflection.
 		if !reflect.ValueOf(o).IsNil() {

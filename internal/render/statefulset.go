@@ -95,7 +95,7 @@ func container(c *cluster, name, image, script string, res spec.Resources, mount
 		Env:             scriptEnv(c),
 		Resources:       resources(res),
 		SecurityContext: containerSecurityContext(),
-		VolumeMounts:    mounts,
+		VolumeMounts:    append(mounts, tlsMounts(c, name)...),
 	}
 }
 
@@ -168,7 +168,7 @@ func makeVolumes(c *cluster) []corev1.Volume {
 	emptyDir := func(name string) corev1.Volume {
 		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
 	}
-	return []corev1.Volume{
+	return append([]corev1.Volume{
 		{Name: volumeConfig, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: c.name(configSuffix)},
 			DefaultMode:          ptr.To[int32](0o444),
@@ -185,7 +185,7 @@ func makeVolumes(c *cluster) []corev1.Volume {
 		emptyDir(volumeGenerated),
 		emptyDir(volumeRun),
 		emptyDir(volumeTmp),
-	}
+	}, tlsVolumes(c)...)
 }
 
 func makeDataClaim(c *cluster) corev1.PersistentVolumeClaim {

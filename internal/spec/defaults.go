@@ -121,6 +121,7 @@ func SetDefaults(c *MySQLCluster) {
 	if s.Metrics.ServiceMonitor.Enabled && s.Metrics.ServiceMonitor.Interval == "" {
 		s.Metrics.ServiceMonitor.Interval = DefaultScrapeInterval
 	}
+	defaultTLSAndAccounts(s)
 	applyImageRegistry(s)
 }
 

@@ -100,6 +100,16 @@ type ClusterSpec struct {
 	Config map[string]string `json:"config,omitempty"`
 	// Replication tunes how replicas follow the primary.
 	Replication Replication `json:"replication,omitempty"`
+	// TLS encrypts client and replication connections; absent, none is.
+	TLS *TLS `json:"tls,omitempty"`
+	// Databases the primary creates when they are missing.
+	Databases []Database `json:"databases,omitempty"`
+	// Users the primary keeps as declared: password, grants, TLS
+	// requirement and connection limit.
+	Users []User `json:"users,omitempty"`
+	// InitSQL runs a ConfigMap's SQL files once, when the cluster is first
+	// bootstrapped.
+	InitSQL *InitSQL `json:"initSQL,omitempty"`
 	// Patches are applied to the rendered objects, in order, as a
 	// kustomization's patches: strategic-merge or JSON 6902 patches, to set
 	// any field the spec does not cover.

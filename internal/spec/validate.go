@@ -120,6 +120,7 @@ func validateSpec(s *ClusterSpec, p *field.Path) field.ErrorList {
 	if l := *s.Replication.MaxLagSeconds; l < 1 || l > MaxLagLimit {
 		errs = append(errs, field.Invalid(p.Child("replication", "maxLagSeconds"), l, fmt.Sprintf("must be between 1 and %d", MaxLagLimit)))
 	}
+	errs = append(errs, validateTLSAndAccounts(s, p)...)
 	errs = append(errs, validatePatches(s.Patches, p.Child("patches"))...)
 	errs = append(errs, validatePrometheusRule(&s.Metrics, p.Child("metrics", "prometheusRule"))...)
 	return errs
