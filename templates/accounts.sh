@@ -171,7 +171,8 @@ accounts_file() {
 #   drop <name> <host>
 # Grants are added, then whatever else the server holds for a declared user
 # is revoked (sync_grants): the grants equal the spec's. A user leaves only
-# by a drop line (state: absent).
+# by a drop line (state: absent). A grant on a table that does not exist yet
+# waits for the next apply: after init SQL, at each start and change.
 apply_accounts() {
   local f kind a b c d e pw u sql="$SQL_LITERALS" cs target
   local -A want=()
@@ -201,7 +202,17 @@ apply_accounts() {
     grant)
       # A database name in a database-level grant is a pattern, where _
       # matches any character: escaped, it names exactly that database.
-      if [[ "$e" == "*" ]]; then target="\`${d//_/\\_}\`.*"; else target="\`$d\`.\`$e\`"; fi
+      if [[ "$e" == "*" ]]; then
+        target="\`${d//_/\\_}\`.*"
+      else
+        target="\`$d\`.\`$e\`"
+        # The servers refuse a grant on a table that does not exist yet:
+        # it is made at the next apply (after init SQL, at the next start).
+        if [[ "$(run_sql "$ADMIN" -N -B -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$d' AND TABLE_NAME = '$e'" </dev/null)" != 1 ]]; then
+          log "grant to $a@$b on $d.$e waits for the table to exist"
+          continue
+        fi
+      fi
       sql+=$'\n'"GRANT ${c//_/ } ON $target TO $u;"
       want["$a $b $target"]+=",${c//_/ }"
       ;;
@@ -222,6 +233,7 @@ apply_accounts() {
 # sync_grants NAME HOST revokes what SHOW GRANTS lists for the user beyond
 # apply_accounts' want: other databases or tables, other privileges, global
 # privileges, the grant option. USAGE (the login itself) and PROXY stay.
+# --raw: batch mode would print the backslash of app\_db doubled.
 sync_grants() {
   local u line privs target key wanted p revoke=""
   u="$(sql_quote "$1")@$(sql_quote "$2")"
@@ -248,7 +260,7 @@ sync_grants() {
     if [[ "${line##* TO }" == *" WITH GRANT OPTION"* || "${line##* TO }" == *"GRANT OPTION"* ]]; then
       revoke+=$'\n'"REVOKE GRANT OPTION ON $target FROM $u;"
     fi
-  done < <(run_sql "$ADMIN" -N -B -e "$SQL_LITERALS SHOW GRANTS FOR $u")
+  done < <(run_sql "$ADMIN" -N -B -r -e "$SQL_LITERALS SHOW GRANTS FOR $u")
   [[ -n "$revoke" ]] || return 0
   log "revoking from $1@$2 what the spec does not grant"
   run_sql "$ADMIN" <<<"$SQL_LITERALS$revoke"
@@ -280,6 +292,7 @@ run_init_sql() {
   fi
   mv "$INIT_SQL_PENDING" "$INIT_SQL_PENDING.done"
   log "init SQL done; it never runs again on this cluster"
+  apply_accounts # grants on the tables it made
 }
 
 # reload_tls makes the server and the backup port's listener use a renewed

@@ -110,6 +110,14 @@ for _ in $(seq 120); do
   sleep 1
 done
 
+# The local admin first, while root has no password, and apart, so that a
+# server without the socket plugin (a MySQL image built without auth_socket)
+# still bootstraps: root's password then serves instead.
+if [[ -n "$LOCAL_ADMIN" ]]; then
+  { printf 'SET SESSION sql_log_bin = 0;\n'; local_admin_sql "$LOCAL_ADMIN"; } |
+    "$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot ||
+    log "warning: could not make the socket-authenticated admin '$LOCAL_ADMIN'; root's password is used"
+fi
 root_pw="$(sql_quote "$root_password")"
 repl_pw="$(sql_quote "$replication_password")"
 backup_pw="$(sql_quote "$backup_password")"
@@ -132,14 +140,8 @@ GRANT ${MYSQLGEN_BACKUP_PRIVILEGES:?} ON *.* TO $backup_user@'localhost';
 -- XtraBackup 8 reads performance_schema.log_status and keyring status.
 GRANT SELECT ON performance_schema.* TO $backup_user@'localhost';
 FLUSH PRIVILEGES;
+SHUTDOWN;
 SQL
-# Apart, so that a server without the socket plugin (a MySQL image built
-# without auth_socket) still bootstraps: root's password then does.
-if [[ -n "$LOCAL_ADMIN" ]]; then
-  local_admin_sql "$LOCAL_ADMIN" | "$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot ||
-    log "warning: could not make the socket-authenticated admin '$LOCAL_ADMIN'; root's password is used"
-fi
-"$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot -e 'SHUTDOWN'
 wait "$pid" || die "bootstrap server did not shut down cleanly"
 printf 'primary\n' >"$STAGING_DIR/${ROLE_FILE##*/}"
 # The sidecar runs spec.initSQL once, on this new cluster only (accounts.sh).
