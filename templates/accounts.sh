@@ -99,7 +99,7 @@ GRANT SELECT ON performance_schema.* TO $mu;"
   fi
   log "setting the managed accounts' passwords from the Secret"
   run_sql "$ADMIN" <<<"$sql"
-  refresh_client_files
+  refresh_client_files || log "the client files keep the old passwords for now; the watcher retries"
 }
 
 # refresh_client_files rewrites root's and the backup user's client files
@@ -324,8 +324,9 @@ mount_version() {
 # is retried until it succeeds.
 watch_mounts() {
   local primary=0 seen_secret seen_users seen_accounts seen_tls cur users accounts
-  local clients=0 repl=0
-  (($(ordinal) == PRIMARY_ORDINAL)) && primary=1
+  # Both start pending: what the start could not finish is retried here.
+  local clients=1 repl=1
+  (($(ordinal) == PRIMARY_ORDINAL)) && primary=1 repl=0
   seen_secret="$(mount_version "$MYSQLGEN_SECRET_DIR")"
   seen_users="$(mount_version "${MYSQLGEN_USERS_DIR:-}")"
   seen_accounts="$(mount_version "${MYSQLGEN_CONFIGMAP_DIR:-}")"

@@ -357,8 +357,9 @@ else
   # A clone carries its donor's marker; only the primary's counts.
   rm -f "$INIT_SQL_PENDING"
   # Replication that predates spec.tls (or a rotated replication password)
-  # is re-pointed here, keeping its place.
-  ensure_replication_tls
+  # is re-pointed here, keeping its place; the watcher retries what the
+  # primary does not accept yet.
+  ensure_replication_tls || log "replication keeps its settings for now; the watcher retries"
 fi
 
 # Replicas start with skip-replica-start, so that a clone's stale settings
