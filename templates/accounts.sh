@@ -98,7 +98,7 @@ GRANT ${MYSQLGEN_METRICS_PRIVILEGES:?} ON *.* TO $mu;
 GRANT SELECT ON performance_schema.* TO $mu;"
   fi
   log "setting the managed accounts' passwords from the Secret"
-  run_sql "$ADMIN" <<<"$sql"
+  run_sql "$ADMIN" <<<"$sql" || return 1
   refresh_client_files || log "the client files keep the old passwords for now; the watcher retries"
 }
 
@@ -124,7 +124,7 @@ refresh_client_files() {
 # primary accepts it. Replication that ran is started again.
 ensure_replication_tls() {
   local status changes="" pw sum running=0
-  status="$(run_sql "$ADMIN" -E -e "$SQL_STATUS")"
+  status="$(run_sql "$ADMIN" -E -e "$SQL_STATUS")" || return 1
   [[ -n "$status" ]] || return 0
   if [[ "$TLS" == ON && ! ("$status" =~ _SSL_Allowed:\ Yes && "$status" =~ _SSL_Verify_Server_Cert:\ Yes) ]]; then
     changes="$(source_tls_options)"
@@ -143,12 +143,12 @@ ensure_replication_tls() {
   [[ -n "$changes" ]] || return 0
   [[ "$status" =~ _IO_Running:\ (Yes|Connecting) ]] && running=1
   log "re-pointing replication at $PRIMARY_HOST (TLS or password)"
-  run_sql "$ADMIN" -e "$SQL_STOP" >/dev/null 2>&1 || true
-  run_sql "$ADMIN" <<SQL
+  run_sql "$ADMIN" <<SQL || return 1
 $SQL_LITERALS
+$SQL_STOP;
 $SQL_CHANGE_SOURCE ${changes#, };
 SQL
-  ((running)) && run_sql "$ADMIN" -e "$SQL_START"
+  if ((running)); then run_sql "$ADMIN" -e "$SQL_START" || return 1; fi
   printf '%s\n' "$sum" >"$REPL_PW_STATE"
 }
 
@@ -174,7 +174,7 @@ accounts_file() {
 # by a drop line (state: absent). A grant on a table that does not exist yet
 # waits for the next apply: after init SQL, at each start and change.
 apply_accounts() {
-  local f kind a b c d e pw u sql="$SQL_LITERALS" cs target
+  local f kind a b c d e pw u sql="$SQL_LITERALS" cs target exists
   local -A want=()
   local -a present=()
   f="$(accounts_file)"
@@ -208,7 +208,8 @@ apply_accounts() {
         target="\`$d\`.\`$e\`"
         # The servers refuse a grant on a table that does not exist yet:
         # it is made at the next apply (after init SQL, at the next start).
-        if [[ "$(run_sql "$ADMIN" -N -B -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$d' AND TABLE_NAME = '$e'" </dev/null)" != 1 ]]; then
+        exists="$(run_sql "$ADMIN" -N -B -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$d' AND TABLE_NAME = '$e'" </dev/null)" || return 1
+        if [[ "$exists" != 1 ]]; then
           log "grant to $a@$b on $d.$e waits for the table to exist"
           continue
         fi
@@ -225,9 +226,9 @@ apply_accounts() {
     esac
   done <"$f"
   log "applying the declared databases and users"
-  run_sql "$ADMIN" <<<"$sql"
+  run_sql "$ADMIN" <<<"$sql" || return 1
   local p
-  for p in ${present[@]+"${present[@]}"}; do sync_grants "${p% *}" "${p#* }"; done
+  for p in ${present[@]+"${present[@]}"}; do sync_grants "${p% *}" "${p#* }" || return 1; done
 }
 
 # sync_grants NAME HOST revokes what SHOW GRANTS lists for the user beyond
@@ -235,8 +236,9 @@ apply_accounts() {
 # privileges, the grant option. USAGE (the login itself) and PROXY stay.
 # --raw: batch mode would print the backslash of app\_db doubled.
 sync_grants() {
-  local u line privs target key wanted p revoke=""
+  local u line privs target key wanted p revoke="" grants
   u="$(sql_quote "$1")@$(sql_quote "$2")"
+  grants="$(run_sql "$ADMIN" -N -B -r -e "$SQL_LITERALS SHOW GRANTS FOR $u")" || return 1
   while IFS= read -r line; do
     [[ "$line" == "GRANT "*" ON "*" TO "* ]] || continue
     privs="${line#GRANT }" privs="${privs%% ON *}"
@@ -260,10 +262,10 @@ sync_grants() {
     if [[ "${line##* TO }" == *" WITH GRANT OPTION"* || "${line##* TO }" == *"GRANT OPTION"* ]]; then
       revoke+=$'\n'"REVOKE GRANT OPTION ON $target FROM $u;"
     fi
-  done < <(run_sql "$ADMIN" -N -B -r -e "$SQL_LITERALS SHOW GRANTS FOR $u")
+  done <<<"$grants"
   [[ -n "$revoke" ]] || return 0
   log "revoking from $1@$2 what the spec does not grant"
-  run_sql "$ADMIN" <<<"$SQL_LITERALS$revoke"
+  run_sql "$ADMIN" <<<"$SQL_LITERALS$revoke" || return 1
 }
 
 # admin_name prints the local admin's account name (none: nothing).
@@ -301,8 +303,8 @@ run_init_sql() {
 # reads its certificate only at start.
 reload_tls() {
   case "$MYSQLGEN_DIALECT" in
-  mariadb) run_sql "$ADMIN" -e 'SET SESSION sql_log_bin = 0; FLUSH SSL' ;;
-  mysql80 | mysql84) run_sql "$ADMIN" -e 'ALTER INSTANCE RELOAD TLS' ;;
+  mariadb) run_sql "$ADMIN" -e 'SET SESSION sql_log_bin = 0; FLUSH SSL' || return 1 ;;
+  mysql80 | mysql84) run_sql "$ADMIN" -e 'ALTER INSTANCE RELOAD TLS' || return 1 ;;
   *) log "warning: MySQL 5.7 cannot reload its certificate: roll the pods (kubectl rollout restart statefulset/${HOSTNAME%-*}) before the old one expires" ;;
   esac
   log "the renewed certificate is in use by the server; restarting the backup listener"
@@ -321,7 +323,8 @@ mount_version() {
 # watch_mounts runs beside the listener for the pod's life: it applies a
 # changed credentials Secret, users' Secrets, accounts file or certificate.
 # Each step runs in a subshell (a die ends the step, not the watcher) and
-# is retried until it succeeds.
+# is retried until it succeeds. In a tested command bash ignores set -e,
+# so the steps return their failures explicitly.
 watch_mounts() {
   local primary=0 seen_secret seen_users seen_accounts seen_tls cur users accounts
   # Both start pending: what the start could not finish is retried here.

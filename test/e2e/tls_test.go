@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -392,12 +393,14 @@ func (s *suite) rotateAll(label string) map[string]string {
 		_, err := c.sql(ord, serverName, "root", testPasswords["root-password"], "SELECT 1", false)
 		check(t, fmt.Sprintf("%s: %s: the old root password is refused", label, s.pod(ord)), expect(err != nil, "accepted"))
 	}
-	// Replicas re-point with the new password; a reconnect proves it.
+	// Replicas re-point with the new password (the sidecar records its
+	// digest when it has); a reconnect proves it.
 	for _, ord := range []int{1, 2} {
 		var st string
+		want := fmt.Sprintf("%x", sha256.Sum256([]byte(next["replication-password"])))
 		ok := waitFor(90*time.Second, func() bool {
 			st, _ = c.execOut(ord, sidecarName, "bash", "-c", `cat "$MYSQLGEN_DATA_ROOT/data/mysqlgen-replication-password.sha256"`)
-			return st != ""
+			return st == want
 		})
 		_, err := c.sql(ord, serverName, "root", next["root-password"], "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD", false)
 		waitFor(60*time.Second, func() bool {
