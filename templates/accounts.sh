@@ -28,7 +28,8 @@ LISTENER_RESTART="$MYSQLGEN_GENERATED_DIR/.listener.restart"
 # The replication password this member's replication last used (SHA-256):
 # a replica re-points when the Secret holds another one.
 REPL_PW_STATE="$DATA_DIR/mysqlgen-replication-password.sha256"
-WATCH_SECONDS="${MYSQLGEN_WATCH_SECONDS:-5}"
+# The kubelet's own sync period is a minute; a few seconds more is nothing.
+WATCH_SECONDS=5
 
 # read_user_password VAR FILE reads a declared user's password, file
 # relative to MYSQLGEN_USERS_DIR, with read_secret's rules.
@@ -295,6 +296,17 @@ run_init_sql() {
   mv "$INIT_SQL_PENDING" "$INIT_SQL_PENDING.done"
   log "init SQL done; it never runs again on this cluster"
   apply_accounts # grants on the tables it made
+}
+
+# check_require_tls (spec.tls.requireSecureTransport) says so when the
+# server does not refuse plain TCP clients although the spec asks it to
+# (a server too old for require_secure_transport, a spec.config patch).
+check_require_tls() {
+  local on
+  [[ "${MYSQLGEN_REQUIRE_TLS:-OFF}" == ON ]] || return 0
+  on="$(run_sql "$ADMIN" -N -B -e 'SELECT @@GLOBAL.require_secure_transport' 2>/dev/null)" || on=""
+  [[ "$on" == 1 || "$on" == ON ]] ||
+    log "warning: spec.tls.requireSecureTransport is set, but this server accepts plain TCP clients (require_secure_transport: ${on:-unknown})"
 }
 
 # reload_tls makes the server and the backup port's listener use a renewed

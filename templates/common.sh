@@ -21,6 +21,7 @@
 #   MYSQLGEN_TLS_DIR     the certificate Secret: tls.crt, tls.key, ca.crt
 #                        (cert-manager's layout), used as server and client
 #                        certificate alike
+#   MYSQLGEN_REQUIRE_TLS ON | OFF               (checked against the server)
 #   MYSQLGEN_USERS_DIR, MYSQLGEN_INIT_SQL_DIR  (sidecar: accounts.sh)
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
 set -euo pipefail

@@ -346,6 +346,7 @@ fi
 # Renamed, not removed: it records where this member started.
 [[ -f "$PENDING_FILE" ]] && mv "$PENDING_FILE" "$PENDING_FILE.applied"
 
+check_require_tls
 if (($(ordinal) == PRIMARY_ORDINAL)); then
   # The managed accounts follow the Secret on every start (and live: see
   # watch_mounts); replicas get the statements by replication.
