@@ -374,6 +374,25 @@ func (s *suite) rotateAll(label string) map[string]string {
 	newApp := "new " + appPassword
 	r := s.watchReadiness(3)
 	start := time.Now()
+	// A writer on the primary's socket as the local admin, which no
+	// rotation touches: every write must succeed and reach the replicas.
+	stopW, wrote := make(chan struct{}), make(chan [2]int)
+	go func() {
+		ok, failed := 0, 0
+		for {
+			select {
+			case <-stopW:
+				wrote <- [2]int{ok, failed}
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := c.execOut(0, sidecarName, "bash", "-c", `mariadb --defaults-extra-file="$MYSQLGEN_GENERATED_DIR/admin.cnf" -e "INSERT INTO app_db.t (v) VALUES ('during rotation')"`); err != nil {
+				failed++
+			} else {
+				ok++
+			}
+		}
+	}()
 	cred := ""
 	for _, v := range c.sts.Spec.Template.Spec.Volumes {
 		if v.Name == "credentials" && v.Secret != nil {
@@ -409,6 +428,18 @@ func (s *suite) rotateAll(label string) map[string]string {
 		})
 		check(t, fmt.Sprintf("%s: %s reconnects to the primary with the new replication password", label, s.pod(ord)),
 			firstErr(err, expect(ok && strings.Contains(st, "Slave_IO_Running: Yes") && strings.Contains(st, "Master_SSL_Allowed: Yes"), "%s", st)))
+	}
+	close(stopW)
+	w := <-wrote
+	check(t, fmt.Sprintf("%s: %d writes during the rotation, none refused", label, w[0]), expect(w[1] == 0 && w[0] > 0, "%d refused", w[1]))
+	want, err := c.sql(0, serverName, "root", next["root-password"], "SELECT COUNT(*) FROM app_db.t WHERE v = 'during rotation'", false)
+	for _, ord := range []int{1, 2} {
+		var got string
+		waitFor(30*time.Second, func() bool {
+			got, _ = c.sql(ord, serverName, "root", next["root-password"], "SELECT COUNT(*) FROM app_db.t WHERE v = 'during rotation'", false)
+			return got == want
+		})
+		check(t, fmt.Sprintf("%s: %s holds every row written during the rotation", label, s.pod(ord)), firstErr(err, expect(got == want && want == fmt.Sprint(w[0]), "%q, primary %q, written %d", got, want, w[0])))
 	}
 	_, err = s.clientSQL(1, "app", newApp, s.pod(0)+".mysql", "INSERT INTO app_db.t (v) VALUES ('after rotation')", tlsFlags...)
 	check(t, label+": app logs in with its new password", err)
