@@ -17,6 +17,12 @@
 #   MYSQLGEN_SERVICE     the governing Service, if /etc/hosts does not say
 #   MYSQLGEN_BACKUP_PORT, MYSQLGEN_MAX_LAG_SECONDS
 #   MYSQLGEN_METRICS     ON | OFF               (the exporter's user and client file)
+#   MYSQLGEN_TLS         ON | OFF               (spec.tls: members talk TLS, verified)
+#   MYSQLGEN_TLS_DIR     the certificate Secret: tls.crt, tls.key, ca.crt
+#                        (cert-manager's layout), used as server and client
+#                        certificate alike
+#   MYSQLGEN_REQUIRE_TLS ON | OFF               (checked against the server)
+#   MYSQLGEN_USERS_DIR, MYSQLGEN_INIT_SQL_DIR  (sidecar: accounts.sh)
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
 set -euo pipefail
 
@@ -39,10 +45,20 @@ ROLE_FILE="$DATA_DIR/mysqlgen-role"
 # Present while the sidecar moves errant data aside and clones afresh; the
 # server waits for it to go.
 RECLONE_FILE="$MYSQLGEN_DATA_ROOT/mysqlgen-recloning"
+# Left by the bootstrap of a new cluster; the primary's sidecar runs
+# spec.initSQL, then renames it (.done): once, never again.
+INIT_SQL_PENDING="$DATA_DIR/mysqlgen-init-sql-pending"
 ROOT_CNF="$MYSQLGEN_GENERATED_DIR/root.cnf"
 BACKUP_CNF="$MYSQLGEN_GENERATED_DIR/backup.cnf"
 METRICS_CNF="$MYSQLGEN_GENERATED_DIR/metrics.cnf"
 MY_CNF="$MYSQLGEN_GENERATED_DIR/my.cnf"
+# The local admin's client file: no password, the server authenticates the
+# container's OS user on the socket (MariaDB unix_socket, MySQL auth_socket),
+# so that a root password changing under a running pod never locks its
+# probes and sidecar out (see pick_admin).
+ADMIN_CNF="$MYSQLGEN_GENERATED_DIR/admin.cnf"
+TLS="${MYSQLGEN_TLS:-OFF}"
+TLS_DIR="${MYSQLGEN_TLS_DIR:-/etc/mysqlgen/tls}"
 
 case "$MYSQLGEN_FLAVOR" in
 mysql)
@@ -138,6 +154,64 @@ run_sql() {
   "$MYSQL" --defaults-extra-file="$cnf" --protocol=socket --socket="$MYSQLGEN_SOCKET" "$@"
 }
 
+# TCP_TLS are the client options of every TCP connection to a member: TLS,
+# the server's certificate verified against the CA and the name dialled (the
+# certificate names every member as <sts>-<k>.<service>, as peer_host does).
+# Socket connections stay as they are: both servers count a Unix socket as a
+# secure transport (require_secure_transport).
+TCP_TLS=()
+if [[ "$TLS" == ON ]]; then
+  case "$MYSQLGEN_FLAVOR" in
+  mariadb) TCP_TLS=(--ssl --ssl-ca="$TLS_DIR/ca.crt" --ssl-verify-server-cert) ;;
+  mysql) TCP_TLS=(--ssl-mode=VERIFY_IDENTITY --ssl-ca="$TLS_DIR/ca.crt") ;;
+  esac
+fi
+
+# pick_admin sets ADMIN to the client file that logs in as the local admin:
+# the socket-authenticated one when the server knows it, else root's
+# password file (a cluster made before the local admin existed, until its
+# primary has made it; a uid the server image cannot name).
+pick_admin() {
+  ADMIN="$ROOT_CNF"
+  if [[ -r "$ADMIN_CNF" ]] && run_sql "$ADMIN_CNF" -N -B -e 'SELECT 1' >/dev/null 2>&1; then
+    ADMIN="$ADMIN_CNF"
+  fi
+}
+
+# local_admin_sql NAME prints the statements that make the local admin: an
+# account of the container's OS user name that only the server's socket
+# authenticates (SO_PEERCRED), with root's privileges. MariaDB: unix_socket
+# (built in since 10.4); MySQL: auth_socket, whose AS names the OS user.
+local_admin_sql() {
+  local who
+  who="$(sql_quote "$1")"
+  printf '%s\n' "$SQL_LITERALS"
+  if [[ "$MYSQLGEN_FLAVOR" == mariadb ]]; then
+    printf 'CREATE USER IF NOT EXISTS %s@%s IDENTIFIED VIA unix_socket;\n' "$who" "'localhost'"
+  else
+    printf 'CREATE USER IF NOT EXISTS %s@%s IDENTIFIED WITH auth_socket AS %s;\n' "$who" "'localhost'" "$who"
+  fi
+  printf 'GRANT ALL PRIVILEGES ON *.* TO %s@%s WITH GRANT OPTION;\n' "$who" "'localhost'"
+}
+
+# write_client_cnf FILE USER PASSWORD writes a client option file, mode
+# 0600, atomically: the backup one includes my.cnf, as the backup tools read
+# [xtrabackup] for their connection and [mysqld] for the server's layout.
+write_client_cnf() {
+  local file="$1" user="$2" password="$3" group
+  (
+    umask 077
+    {
+      [[ "$file" == "$BACKUP_CNF" ]] && printf '!include %s\n' "$MY_CNF"
+      for group in client xtrabackup; do
+        printf '[%s]\nuser=%s\npassword=%s\nsocket=%s\n' \
+          "$group" "$user" "$(cnf_quote "$password")" "$MYSQLGEN_SOCKET"
+      done
+    } >"$file.tmp"
+    mv "$file.tmp" "$file"
+  )
+}
+
 # The clone stream is a full copy of the database, so the backup port serves
 # it only to a peer that proves it holds the cluster's replication password,
 # and a cloning member takes it only from a donor that proves the same:
@@ -146,8 +220,9 @@ run_sql() {
 #   donor: "<HMAC(k, 'donor <donor nonce> <peer nonce>')>", then the stream
 # with k = SHA-256 of the password. Nonces are fresh per connection, so an
 # answer cannot be replayed; a wrong answer gets nothing but the first line.
-# The stream itself is not encrypted: the NetworkPolicy keeps it in the
-# cluster. Only bash and coreutils (sha256sum, od) are needed: every backup
+# With TLS the connection is mutual TLS with the members' certificate
+# (peer_socat_address, the sidecar's listener); without, the stream is not
+# encrypted and the NetworkPolicy keeps it in the cluster. Only bash and coreutils (sha256sum, od) are needed: every backup
 # image has them, while the openssl CLI is not in all of them.
 CLONE_BANNER="mysqlgen-clone/1"
 
@@ -217,9 +292,21 @@ peer_host() {
   printf '%s-%d.%s' "${MYSQLGEN_STATEFULSET:-${HOSTNAME%-*}}" "$1" "$SERVICE"
 }
 
-# peer_socat_address HOST PORT prints the socat address that reaches a peer's backup port.
-peer_socat_address() { printf 'TCP:%s:%s,connect-timeout=10' "$1" "$2"; }
 PRIMARY_HOST="$(peer_host "$PRIMARY_ORDINAL")"
+
+# peer_socat_address HOST PORT prints the socat address that reaches a
+# peer's backup port. With TLS: the peer's certificate verified against the
+# CA and for the name dialled (socat checks the host name since 1.7.4), and
+# this member's own certificate shown, which the listener verifies (mutual
+# TLS). socat's man page (OPENSSL, OPENSSL-LISTEN: cafile, cert, key, verify).
+peer_socat_address() {
+  if [[ "$TLS" == ON ]]; then
+    printf 'OPENSSL:%s:%s,connect-timeout=10,verify=1,cafile=%s,cert=%s,key=%s' \
+      "$1" "$2" "$TLS_DIR/ca.crt" "$TLS_DIR/tls.crt" "$TLS_DIR/tls.key"
+  else
+    printf 'TCP:%s:%s,connect-timeout=10' "$1" "$2"
+  fi
+}
 
 # existing_peers prints the ordinals of the other members that exist. The
 # headless Service publishes every pod, ready or not (publishNotReady-
@@ -248,7 +335,7 @@ existing_peers() {
 progress() {
   local out n=0 part lo hi
   local sql=(--defaults-extra-file="$ROOT_CNF" --protocol=tcp --host="$(peer_host "$1")"
-    --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=5)
+    --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=5 ${TCP_TLS[@]+"${TCP_TLS[@]}"})
   if [[ "${MYSQLGEN_GTID:-OFF}" == ON && "$MYSQLGEN_FLAVOR" == mariadb ]]; then
     out="$("$MYSQL" "${sql[@]}" -N -B -e 'SELECT @@gtid_current_pos')" || return 1
     for part in ${out//,/ }; do n=$((n + ${part##*-})); done

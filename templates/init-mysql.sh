@@ -18,25 +18,19 @@ umask 077
   printf '\n'
   cat "$MYSQLGEN_CONFIGMAP_DIR/$role.cnf"
   printf '\n# From the pod ordinal %d: 100 + ordinal, as 0 is reserved.\n[mysqld]\nserver-id=%d\n' "$n" "$((100 + n))"
+  # MySQL builds auth_socket as a plugin, loaded on every member before
+  # replication can bring an account that uses it; MariaDB has unix_socket
+  # built in (mysql-server plugin/auth_socket, MariaDB plugin/auth_socket).
+  if [[ "$MYSQLGEN_FLAVOR" == mysql ]]; then
+    printf '\n# The local admin authenticates on the socket (auth_socket).\nplugin-load-add=auth_socket.so\n'
+  fi
 } >"$MY_CNF.tmp"
 chmod 0644 "$MY_CNF.tmp"
 mv "$MY_CNF.tmp" "$MY_CNF"
 
-# Client option files, mode 0600: the root one for probes and the sidecar's
-# replication set-up, the backup one for the least-privileged backup user.
-write_client_cnf() {
-  local file="$1" user="$2" password="$3" group
-  {
-    # The backup tools read [xtrabackup] for their connection and
-    # [mysqld] (via my.cnf) for the server's layout.
-    [[ "$user" == "$BACKUP_USER" ]] && printf '!include %s\n' "$MY_CNF"
-    for group in client xtrabackup; do
-      printf '[%s]\nuser=%s\npassword=%s\nsocket=%s\n' \
-        "$group" "$user" "$(cnf_quote "$password")" "$MYSQLGEN_SOCKET"
-    done
-  } >"$file.tmp"
-  mv "$file.tmp" "$file"
-}
+# Client option files, mode 0600 (common.sh write_client_cnf): the root one
+# for the sidecar's connections to other members, the backup one for the
+# least-privileged backup user, and the local admin's, without a password.
 ROOT_USER=root
 BACKUP_USER="${MYSQLGEN_BACKUP_USER:?}"
 root_password="" backup_password="" replication_password=""
@@ -47,6 +41,23 @@ read_secret backup_password backup-password
 read_secret replication_password replication-password
 write_client_cnf "$ROOT_CNF" "$ROOT_USER" "$root_password"
 write_client_cnf "$BACKUP_CNF" "$BACKUP_USER" "$backup_password"
+# The local admin is named after the server image's user for the pod's uid:
+# unix_socket logs a socket peer in as the account of its OS user's name.
+LOCAL_ADMIN=""
+if LOCAL_ADMIN="$(id -un 2>/dev/null)" && [[ "$LOCAL_ADMIN" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$ && "$LOCAL_ADMIN" != root ]]; then
+  printf '[client]\nuser=%s\nsocket=%s\n' "$LOCAL_ADMIN" "$MYSQLGEN_SOCKET" >"$ADMIN_CNF.tmp"
+  mv "$ADMIN_CNF.tmp" "$ADMIN_CNF"
+else
+  log "warning: the pod's uid $(id -u) has no usable name in this image: no socket-authenticated admin, root's password is used"
+  LOCAL_ADMIN=""
+  rm -f "$ADMIN_CNF"
+fi
+# The sidecar reads the declared accounts here when the config volume is
+# not mounted in its container (the pods roll when the spec changes).
+if [[ -r "$MYSQLGEN_CONFIGMAP_DIR/accounts" ]]; then
+  cp "$MYSQLGEN_CONFIGMAP_DIR/accounts" "$MYSQLGEN_GENERATED_DIR/accounts.tmp"
+  mv "$MYSQLGEN_GENERATED_DIR/accounts.tmp" "$MYSQLGEN_GENERATED_DIR/accounts"
+fi
 if [[ "${MYSQLGEN_METRICS:-OFF}" == ON ]]; then
   # mysqld_exporter reads this file with go-ini, which would cut a value at
   # # or ; and expand $: its password comes from MYSQLD_EXPORTER_PASSWORD
@@ -118,6 +129,14 @@ for _ in $(seq 120); do
   sleep 1
 done
 
+# The local admin first, while root has no password, and apart, so that a
+# server without the socket plugin (a MySQL image built without auth_socket)
+# still bootstraps: root's password then serves instead.
+if [[ -n "$LOCAL_ADMIN" ]]; then
+  { printf 'SET SESSION sql_log_bin = 0;\n'; local_admin_sql "$LOCAL_ADMIN"; } |
+    "$MYSQL" --no-defaults --protocol=socket --socket="$boot_socket" -uroot ||
+    log "warning: could not make the socket-authenticated admin '$LOCAL_ADMIN'; root's password is used"
+fi
 root_pw="$(sql_quote "$root_password")"
 repl_pw="$(sql_quote "$replication_password")"
 backup_pw="$(sql_quote "$backup_password")"
@@ -144,5 +163,7 @@ SHUTDOWN;
 SQL
 wait "$pid" || die "bootstrap server did not shut down cleanly"
 printf 'primary\n' >"$STAGING_DIR/${ROLE_FILE##*/}"
+# The sidecar runs spec.initSQL once, on this new cluster only (accounts.sh).
+: >"$STAGING_DIR/${INIT_SQL_PENDING##*/}"
 mv "$STAGING_DIR" "$DATA_DIR"
 log "bootstrap complete"

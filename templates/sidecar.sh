@@ -2,7 +2,10 @@
 # sidecar: runs in the backup image beside the server. It turns a fresh
 # clone's coordinates into a replication source (once per clone), then serves
 # hot backups to the next ordinal's clone-mysql on the backup port.
-#   sidecar.sh            set up replication if pending, then listen
+#   sidecar.sh            set up replication if pending, the managed
+#                         passwords, declared accounts and init SQL (on the
+#                         primary), then listen, and watch the mounted Secrets
+#                         (accounts.sh: rotation, certificate renewal)
 #   sidecar.sh serve      stream one backup to stdout (run by the listener per peer)
 #   sidecar.sh promote N  make ordinal N the primary now (a dead primary's node)
 # shellcheck source-path=SCRIPTDIR
@@ -73,6 +76,11 @@ if [[ "${1:-}" == serve ]]; then
 fi
 
 : "${MYSQLGEN_SOCKET:?}" "${MYSQLGEN_REPLICATION_USER:?}"
+# shellcheck source-path=SCRIPTDIR
+source "${0%/*}/accounts.sh"
+# Local statements run as the local admin once the server answers
+# (pick_admin); before, only other members are spoken to.
+ADMIN="$ROOT_CNF"
 
 # reclone moves this member's data aside (kept, for a person to look at)
 # and clones afresh, the server waiting meanwhile (server.sh): its data
@@ -81,10 +89,11 @@ reclone() {
   local aside
   if [[ ! -f "$RECLONE_FILE" ]]; then
     : >"$RECLONE_FILE"
-    run_sql "$ROOT_CNF" -e 'SHUTDOWN' >/dev/null 2>&1 || true
+    pick_admin
+    run_sql "$ADMIN" -e 'SHUTDOWN' >/dev/null 2>&1 || true
   fi
   # The pid file goes last in a clean shutdown.
-  while [[ -e "${MYSQLGEN_SOCKET%/*}/mysqld.pid" ]] || run_sql "$ROOT_CNF" -e 'SELECT 1' >/dev/null 2>&1; do
+  while [[ -e "${MYSQLGEN_SOCKET%/*}/mysqld.pid" ]] || run_sql "$ADMIN" -e 'SELECT 1' >/dev/null 2>&1; do
     sleep 1
   done
   if [[ -d "$DATA_DIR" ]]; then
@@ -113,8 +122,8 @@ take_over() {
     log "warning: replicas follow by binary log position, which a re-cloned primary cannot serve: re-clone them (delete their claims), or use GTIDs"
   fi
   log "taking over as the primary with the history of its donor (gtid=$gtid)"
-  run_sql "$ROOT_CNF" -e "$SQL_STOP" >/dev/null 2>&1 || true # nothing may run
-  run_sql "$ROOT_CNF" <<SQL
+  run_sql "$ADMIN" -e "$SQL_STOP" >/dev/null 2>&1 || true # nothing may run
+  run_sql "$ADMIN" <<SQL
 $SQL_LITERALS
 $SQL_RESET_REPLICA;
 $reset
@@ -132,9 +141,22 @@ source_options() {
   ${SQL_SRC}_USER=$(sql_quote "$MYSQLGEN_REPLICATION_USER"),
   ${SQL_SRC}_PASSWORD=$(sql_quote "$replication_password"),
   ${SQL_SRC}_CONNECT_RETRY=10, $1"
+  source_tls_options
   # caching_sha2_password over a plain connection needs the source's key.
   [[ "$SQL_SRC" == SOURCE ]] && printf ', GET_SOURCE_PUBLIC_KEY=1'
   return 0
+}
+
+# source_tls_options prints, with TLS, the options that make replication
+# connect with TLS and verify the primary's certificate against the CA and
+# for the host name it dials (PRIMARY_HOST, one of the certificate's names):
+# MariaDB and MySQL 5.7 MASTER_SSL, MASTER_SSL_CA,
+# MASTER_SSL_VERIFY_SERVER_CERT; MySQL 8 the same with SOURCE_ (MariaDB
+# sql/sql_yacc.yy master_def; mysql-server sql/sql_yacc.yy source_def).
+source_tls_options() {
+  [[ "$TLS" == ON ]] || return 0
+  printf ', %s_SSL=1, %s_SSL_CA=%s, %s_SSL_VERIFY_SERVER_CERT=1' \
+    "$SQL_SRC" "$SQL_SRC" "$(sql_quote "$TLS_DIR/ca.crt")" "$SQL_SRC"
 }
 
 # follow_clone points a fresh clone at the primary, from the coordinates the
@@ -157,8 +179,8 @@ SET GLOBAL gtid_purged = $(sql_quote "$gtid"); SET GLOBAL super_read_only = ON;"
   # A clone of a replica carries the donor's stopped replication settings
   # (replicas run with skip-replica-start); stopping what is not running
   # only warns, on some servers it errs, either way it is fine here.
-  run_sql "$ROOT_CNF" -e "$SQL_STOP" >/dev/null 2>&1 || true
-  run_sql "$ROOT_CNF" <<SQL
+  run_sql "$ADMIN" -e "$SQL_STOP" >/dev/null 2>&1 || true
+  run_sql "$ADMIN" <<SQL
 $SQL_LITERALS
 $pre_sql
 $SQL_CHANGE_SOURCE $(source_options "$how");
@@ -173,10 +195,11 @@ sql_at() {
   shift
   [[ "${1:-}" == -E ]] && format=()
   if [[ "$host" == local ]]; then
-    run_sql "$ROOT_CNF" ${format[@]+"${format[@]}"} "$@"
+    run_sql "$ADMIN" ${format[@]+"${format[@]}"} "$@"
   else
     "$MYSQL" --defaults-extra-file="$ROOT_CNF" --protocol=tcp --host="$host" \
-      --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=3 ${format[@]+"${format[@]}"} "$@"
+      --port="${MYSQLGEN_MYSQL_PORT:-3306}" --connect-timeout=3 ${TCP_TLS[@]+"${TCP_TLS[@]}"} \
+      ${format[@]+"${format[@]}"} "$@"
   fi
 }
 
@@ -316,7 +339,7 @@ if (($(ordinal) != PRIMARY_ORDINAL)); then
 fi
 
 log "waiting for the local server"
-until run_sql "$ROOT_CNF" -e 'SELECT 1' >/dev/null 2>&1; do
+until pick_admin && run_sql "$ADMIN" -e 'SELECT 1' >/dev/null 2>&1; do
   sleep 1
 done
 
@@ -360,38 +383,62 @@ fi
 # Renamed, not removed: it records where this member started.
 [[ -f "$PENDING_FILE" ]] && mv "$PENDING_FILE" "$PENDING_FILE.applied"
 
-# The exporter's user is made on the primary, and replicated; its password
-# follows the Secret on every start. No data: process list, status, and
-# performance_schema.
-if [[ "${MYSQLGEN_METRICS:-OFF}" == ON ]] && (($(ordinal) == PRIMARY_ORDINAL)); then
-  log "ensuring the metrics user"
-  metrics_user="$(sql_quote "${MYSQLGEN_METRICS_USER:?}")"
-  metrics_password=""
-  read_secret metrics_password metrics-password
-  metrics_pw="$(sql_quote "$metrics_password")"
-  run_sql "$ROOT_CNF" <<SQL
-$SQL_LITERALS
-CREATE USER IF NOT EXISTS $metrics_user@'localhost' IDENTIFIED BY $metrics_pw WITH MAX_USER_CONNECTIONS 3;
-ALTER USER $metrics_user@'localhost' IDENTIFIED BY $metrics_pw;
-GRANT ${MYSQLGEN_METRICS_PRIVILEGES:?} ON *.* TO $metrics_user@'localhost';
-GRANT SELECT ON performance_schema.* TO $metrics_user@'localhost';
-SQL
+check_require_tls
+if (($(ordinal) == PRIMARY_ORDINAL)); then
+  # The managed accounts follow the Secret on every start (and live: see
+  # watch_mounts); replicas get the statements by replication.
+  ensure_local_admin
+  apply_managed_passwords
+  apply_accounts
+  run_init_sql
+else
+  # A clone carries its donor's marker; only the primary's counts.
+  rm -f "$INIT_SQL_PENDING"
+  # Replication that predates spec.tls (or a rotated replication password)
+  # is re-pointed here, keeping its place; the watcher retries what the
+  # primary does not accept yet.
+  ensure_replication_tls || log "replication keeps its settings for now; the watcher retries"
 fi
 
 # Replicas start with skip-replica-start, so that a clone's stale settings
 # never run before the lines above; replication starts here, on every start.
 if (($(ordinal) != PRIMARY_ORDINAL)); then
   log "starting replication"
-  run_sql "$ROOT_CNF" -e "$SQL_START"
+  run_sql "$ADMIN" -e "$SQL_START"
 fi
 
 # One socket for both address families where the kernel has IPv6 (an
 # IPv6-only cluster must reach it, and so must an IPv4 one); IPv4 alone where
 # it has not (booted with ipv6.disable=1), since no IPv6 socket can be made.
+# With TLS the listener is mutual TLS with the members' certificate: a peer
+# without a certificate from the cluster's CA is refused before the greeting.
 listen="TCP-LISTEN:${MYSQLGEN_BACKUP_PORT:?}"
 [[ -e /proc/net/if_inet6 ]] && listen="TCP6-LISTEN:$MYSQLGEN_BACKUP_PORT,ipv6only=0"
-log "serving backups on port $MYSQLGEN_BACKUP_PORT (${listen%%-*})"
-# Both directions: the peer answers the challenge before the stream. fork
-# serves one clone after another; the script path carries no spaces, so EXEC
-# needs no shell, and bash runs it whatever its file mode.
-exec socat "$listen,reuseaddr,fork" "EXEC:bash $0 serve"
+if [[ "$TLS" == ON ]]; then
+  listen="OPENSSL-LISTEN:$MYSQLGEN_BACKUP_PORT,verify=1,cafile=$TLS_DIR/ca.crt,cert=$TLS_DIR/tls.crt,key=$TLS_DIR/tls.key"
+  [[ -e /proc/net/if_inet6 ]] && listen+=",pf=ip6,ipv6only=0"
+fi
+log "serving backups on port $MYSQLGEN_BACKUP_PORT (${listen%%[-:]*})"
+# The watcher applies changed Secrets and renewed certificates; socat reads
+# its certificate once, so the watcher stops it after a renewal and it is
+# started again here. Any other end of the listener ends the container.
+watch_mounts &
+watcher=$!
+listener=""
+trap 'kill "$watcher" ${listener:+"$listener"} 2>/dev/null; exit 0' TERM INT
+while :; do
+  # Both directions: the peer answers the challenge before the stream. fork
+  # serves one clone after another; the script path carries no spaces, so
+  # EXEC needs no shell, and bash runs it whatever its file mode.
+  socat "$listen,reuseaddr,fork" "EXEC:bash $0 serve" &
+  listener=$!
+  printf '%d\n' "$listener" >"$LISTENER_PID_FILE"
+  wait "$listener" || true
+  if [[ -f "$LISTENER_RESTART" ]]; then
+    rm -f "$LISTENER_RESTART"
+    log "restarting the backup listener with the renewed certificate"
+    continue
+  fi
+  kill "$watcher" 2>/dev/null || true
+  die "the backup listener exited"
+done

@@ -17,7 +17,7 @@ var Files embed.FS
 
 // Scripts are the script files, mounted together so that each can source
 // common.sh from its own directory.
-var Scripts = []string{"backup.sh", "clone-mysql.sh", "common.sh", "init-mysql.sh", "probe.sh", "server.sh", "sidecar.sh"}
+var Scripts = []string{"accounts.sh", "backup.sh", "clone-mysql.sh", "common.sh", "init-mysql.sh", "probe.sh", "server.sh", "sidecar.sh"}
 
 // RoleConfigs are the option files init-mysql picks from by ordinal.
 var RoleConfigs = []string{"primary.cnf", "replica.cnf"}

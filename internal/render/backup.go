@@ -90,6 +90,13 @@ func makeBackupPodTemplate(c *cluster, labels map[string]string) corev1.PodTempl
 		}}},
 		emptyDirVolume(volumeTmp),
 	}
+	if c.Spec.TLS != nil {
+		// The members' backup port speaks mutual TLS: the Job shows the
+		// members' certificate and verifies theirs (peer_socat_address).
+		volumes = append(volumes, tlsSecretVolume(c))
+		ctr.VolumeMounts = append(ctr.VolumeMounts, corev1.VolumeMount{Name: volumeTLS, MountPath: pathTLS, ReadOnly: true})
+		ctr.Env = append(ctr.Env, plainEnv([][2]string{{"MYSQLGEN_TLS", "ON"}, {"MYSQLGEN_TLS_DIR", pathTLS}})...)
+	}
 	var inits []corev1.Container
 	if b.PVC != nil {
 		ctr.VolumeMounts = append(ctr.VolumeMounts, corev1.VolumeMount{Name: volumeBackups, MountPath: pathBackupDir})

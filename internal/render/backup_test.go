@@ -271,3 +271,39 @@ func TestRestoreWiring(t *testing.T) {
 		t.Error("a cluster without spec.restore restores")
 	}
 }
+
+// With spec.tls the members' backup port speaks mutual TLS only, so the
+// Job's pod must hold the certificate and say so to backup.sh.
+func TestBackupJobWithTLS(t *testing.T) {
+	for name, tls := range map[string]*spec.TLS{
+		"a Secret":     {SecretName: "db-certs"},
+		"cert-manager": {CertManager: &spec.CertManager{SelfSigned: true}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := defaulted(t, func(s *spec.ClusterSpec) { withPVCBackup("20Gi", "")(s); s.TLS = tls })
+			pod := find[*batchv1.CronJob](Objects(c), "db-backup").Spec.JobTemplate.Spec.Template.Spec
+			var secret string
+			for _, v := range pod.Volumes {
+				if v.Name == volumeTLS && v.Secret != nil {
+					secret = v.Secret.SecretName
+				}
+			}
+			if want := c.TLSSecretName(); secret != want {
+				t.Errorf("tls volume names Secret %q, want %q", secret, want)
+			}
+			ctr := pod.Containers[0]
+			mounted := slices.ContainsFunc(ctr.VolumeMounts, func(m corev1.VolumeMount) bool {
+				return m.Name == volumeTLS && m.MountPath == pathTLS && m.ReadOnly
+			})
+			env := envMap(ctr.Env)
+			if !mounted || env["MYSQLGEN_TLS"].Value != "ON" || env["MYSQLGEN_TLS_DIR"].Value != pathTLS {
+				t.Errorf("backup container: tls mounted %v, env %v %v", mounted, env["MYSQLGEN_TLS"], env["MYSQLGEN_TLS_DIR"])
+			}
+		})
+	}
+	c := defaulted(t, withPVCBackup("20Gi", ""))
+	pod := find[*batchv1.CronJob](Objects(c), "db-backup").Spec.JobTemplate.Spec.Template.Spec
+	if _, ok := envMap(pod.Containers[0].Env)["MYSQLGEN_TLS"]; ok {
+		t.Error("MYSQLGEN_TLS set without spec.tls")
+	}
+}

@@ -23,10 +23,6 @@ const (
 	certSuffix     = "-tls"
 	caSuffix       = "-ca"
 	selfSignSuffix = "-selfsigned"
-	// How often the sidecar looks at the mounted Secrets and the accounts
-	// for a change to apply (templates/accounts.sh): the kubelet itself
-	// refreshes mounted Secrets only every minute or so.
-	watchSeconds = 5
 	// The CA of a self-signed cluster: ten years, since every member trusts
 	// it and a new one is trusted only once the members' Secret has it.
 	caDuration = "87600h"
@@ -36,13 +32,8 @@ const (
 // init SQL, each only when the spec asks for it.
 func tlsVolumes(c *cluster) []corev1.Volume {
 	var vs []corev1.Volume
-	if name := c.TLSSecretName(); name != "" {
-		// Group-readable, as the credentials: the key is the mysql group's
-		// through fsGroup, and nobody else's.
-		vs = append(vs, corev1.Volume{Name: volumeTLS, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName:  name,
-			DefaultMode: ptr.To[int32](0o440),
-		}}})
+	if c.Spec.TLS != nil {
+		vs = append(vs, tlsSecretVolume(c))
 	}
 	if p := userPasswordsVolume(c); p != nil {
 		vs = append(vs, *p)
@@ -54,6 +45,16 @@ func tlsVolumes(c *cluster) []corev1.Volume {
 		}}})
 	}
 	return vs
+}
+
+// tlsSecretVolume is the certificate Secret's volume. Group-readable, as
+// the credentials: the key is the mysql group's through fsGroup, and nobody
+// else's.
+func tlsSecretVolume(c *cluster) corev1.Volume {
+	return corev1.Volume{Name: volumeTLS, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+		SecretName:  c.TLSSecretName(),
+		DefaultMode: ptr.To[int32](0o440),
+	}}}
 }
 
 // tlsMounts are a container's mounts of tlsVolumes: the certificate in
@@ -83,16 +84,16 @@ func tlsMounts(c *cluster, container string) []corev1.VolumeMount {
 
 // tlsEnv are the scripts' variables for TLS, accounts and init SQL; the
 // directories are always named, and the scripts look for what is in them.
-// require_secure_transport reaches the server through my.cnf alone: no
-// script reads a variable for it (the probes and the sidecar use the
-// socket, which it leaves open).
+// require_secure_transport reaches the server through my.cnf;
+// MYSQLGEN_REQUIRE_TLS only lets the sidecar check that the server took it
+// (the probes and the sidecar use the socket, which it leaves open).
 func tlsEnv(c *cluster) [][2]string {
 	return [][2]string{
 		{"MYSQLGEN_INIT_SQL_DIR", pathInitSQL},
+		{"MYSQLGEN_REQUIRE_TLS", onOff(c.Spec.TLS != nil && c.Spec.TLS.RequireSecureTransport)},
 		{"MYSQLGEN_TLS", onOff(c.Spec.TLS != nil)},
 		{"MYSQLGEN_TLS_DIR", pathTLS},
 		{"MYSQLGEN_USERS_DIR", pathUsers},
-		{"MYSQLGEN_WATCH_SECONDS", fmt.Sprint(watchSeconds)},
 	}
 }
 

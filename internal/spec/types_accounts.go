@@ -89,8 +89,9 @@ const (
 )
 
 // ManagedUsers are the accounts mysqlgen creates itself; a declared user may
-// not take their names.
-var ManagedUsers = []string{"root", "replication", "backup", "metrics"}
+// not take their names. mysql is the local admin the scripts log in as over
+// the socket, named after the containers' OS user (unix_socket/auth_socket).
+var ManagedUsers = []string{"root", "replication", "backup", "metrics", "mysql"}
 
 // Privileges a grant may give on a database (MySQL's and MariaDB's
 // database-level privileges less the administrative GRANT OPTION; the

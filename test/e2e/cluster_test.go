@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,7 +183,9 @@ func startSuite(t *testing.T, name, specBody string, passwords map[string]string
 }
 
 // startManifest starts a simulated cluster from rendered YAML, as startSuite.
-func startManifest(t *testing.T, name string, out []byte, passwords map[string]string, replicas int32) (*suite, func()) {
+// extra are the objects a user creates beside the render (*corev1.Secret,
+// *corev1.ConfigMap): a certificate, users' passwords, init SQL.
+func startManifest(t *testing.T, name string, out []byte, passwords map[string]string, replicas int32, extra ...any) (*suite, func()) {
 	m, err := parseManifest(out)
 	if !check(t, name+": the printed bytes parse into typed objects", err) {
 		return nil, nil
@@ -191,11 +194,21 @@ func startManifest(t *testing.T, name string, out []byte, passwords map[string]s
 	if !check(t, name+": rendered StatefulSet has the expected containers", s.shape(m, replicas)) {
 		return nil, nil
 	}
-	secret, err := testSecret(m, passwords)
+	var secrets []*corev1.Secret
+	for _, o := range extra {
+		switch o := o.(type) {
+		case *corev1.Secret:
+			secrets = append(secrets, o)
+		case *corev1.ConfigMap:
+			m.ConfigMaps[o.Name] = o
+		}
+	}
+	secret, err := testSecret(m, passwords, secrets...)
 	if !check(t, name+": test Secret matches the StatefulSet's secret volume", err) {
 		return nil, nil
 	}
-	c, err := newCluster(clusterConfig{Manifest: m, Secrets: []*corev1.Secret{secret}, Logf: t.Logf})
+	secrets = append(secrets, secret)
+	c, err := newCluster(clusterConfig{Manifest: m, Secrets: secrets, Logf: t.Logf})
 	if !check(t, name+": simulation prepared (run "+idOf(c)+")", err) {
 		return nil, nil
 	}
@@ -282,11 +295,12 @@ func (s *suite) shape(m *manifest, replicas int32) error {
 	return nil
 }
 
-// testSecret is the Secret the StatefulSet's secret volume names.
-func testSecret(m *manifest, passwords map[string]string) (*corev1.Secret, error) {
+// testSecret is the Secret the StatefulSet's secret volume names: the one
+// secret volume that no other given Secret (a certificate) fills.
+func testSecret(m *manifest, passwords map[string]string, others ...*corev1.Secret) (*corev1.Secret, error) {
 	var names []string
 	for _, v := range m.StatefulSets[0].Spec.Template.Spec.Volumes {
-		if v.Secret != nil {
+		if v.Secret != nil && !slices.ContainsFunc(others, func(o *corev1.Secret) bool { return o.Name == v.Secret.SecretName }) {
 			names = append(names, v.Secret.SecretName)
 		}
 	}
