@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -58,6 +59,9 @@ const tlsSpec = `  flavor: mariadb
     state: absent
   initSQL:
     configMapName: mysql-init
+  backup:
+    schedule: "@daily"
+    pvc: {size: 1Gi}
 `
 
 // The init SQL makes tables in the declared databases (it runs after them)
@@ -244,6 +248,7 @@ func TestTLS(t *testing.T) {
 		return
 	}
 	s.tlsEncrypted("tls")
+	s.backupOverTLS("tls")
 	s.accountsExact("tls")
 	s.initOnce("tls", 3, testPasswords["root-password"])
 	passwords := s.rotateAll("tls")
@@ -260,6 +265,25 @@ func TestTLS(t *testing.T) {
 				expect(p.restarts(sidecarName) == 0, "%d restarts", p.restarts(sidecarName)))
 		}
 	}
+}
+
+// backupOverTLS runs the backup CronJob's pod as rendered: the members'
+// backup port speaks mutual TLS only (cloneOverTLS shows a plain peer gets
+// no greeting), so a published backup proves the Job's pod holds the
+// certificate and dials with it.
+func (s *suite) backupOverTLS(label string) {
+	code, j, err := s.c.runJob("mysql-backup", nil, 5*time.Minute)
+	if !check(s.t, label+": the backup Job's pod exits 0 through the mutual-TLS backup port",
+		firstErr(err, expect(code == 0, "exit %d: %s", code, tail(j.logs("backup"), 1500)))) {
+		return
+	}
+	name := regexp.MustCompile(`backup (\d{8}T\d{6}Z) complete`).FindStringSubmatch(j.logs("backup"))
+	if !check(s.t, label+": the backup Job names the backup it published", expect(name != nil, "%s", tail(j.logs("backup"), 800))) {
+		return
+	}
+	manifest := filepath.Join(s.c.pvcDir("mysql-backup"), name[1], "mysqlgen-backup.txt")
+	_, err = os.Stat(manifest)
+	check(s.t, label+": the backup's manifest is on the claim", err)
 }
 
 // tlsEncrypted checks both ends of replication and a client connection.
