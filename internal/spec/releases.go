@@ -45,6 +45,9 @@ type Release struct {
 	// deprecation warning). MySQL 8.0's mysys/my_getopt.cc findopt matches
 	// whole names only.
 	OptionPrefixes bool
+	// BackupZstd: BackupImage has the zstd CLI, which spec.backup's
+	// compression zstd runs (the backup Job and a restore's clone-mysql).
+	BackupZstd bool
 }
 
 // Releases is the table of supported servers, in a fixed order. The images
@@ -71,8 +74,10 @@ var Releases = []Release{
 		// docker-library/mysql 8.0/Dockerfile.oracle: bash, mysqld, mysql; 999:999.
 		Image: "mysql:8.0",
 		// percona/percona-docker percona-xtrabackup-8.0/Dockerfile: XtraBackup
-		// 8.0 (xtrabackup, xbstream), percona-server-client (mysql), socat.
+		// 8.0 (xtrabackup, xbstream), percona-server-client (mysql), socat,
+		// and qpress, lz4 and zstd for its compressed backups.
 		BackupImage:       "percona/percona-xtrabackup:8.0",
+		BackupZstd:        true,
 		Dialect:           DialectMySQL80,
 		GTID:              true,
 		BackupPrivileges:  "BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT",

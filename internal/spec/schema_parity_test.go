@@ -18,20 +18,21 @@ import (
 // each with the reason. Every other case of testdata/invalid must fail the
 // schema, as it fails validate.
 var schemaInexpressible = map[string]string{
-	"comments-only":                   "an input with no document: the schema describes one document",
-	"duplicate-cluster":               "two documents with one name: the schema sees one document at a time",
-	"config-duplicate-option":         "two keys naming one option (max_connections, max-connections): a schema cannot relate arbitrary keys",
-	"resources-request-over-limit":    "a request above its limit: a schema cannot compare two quantities",
-	"buffer-pool-over-limit":          "a buffer pool beside a memory limit: a schema cannot compare two quantities",
-	"buffer-pool-no-room":             "a buffer pool beside a memory limit: a schema cannot compare two quantities",
-	"storage-size-ten-bytes":          "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (1Gi, 1024Mi)",
-	"memory-limit-too-small":          "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (512Mi, 0.5Gi)",
-	"primary-not-a-member":            "the primary's ordinal below spec.replicas: a schema cannot compare two fields",
-	"primary-without-gtid":            "a primary other than 0 where GTIDs are off, which the version's default decides: a schema cannot follow defaults across fields",
-	"backup-schedule-out-of-range":    "a cron field's ranges, steps and names (minute 61): the schema checks the schedule's shape, the CronJob parser the rest",
-	"backup-timezone-unknown":         "a time zone the tz database does not know: a schema holds no time zone database",
-	"restore-name-february-30":        "a date that is not in the calendar (February 30): a pattern checks each field's range, not the month's length",
-	"restore-rendered-claim-replicas": "the restore's claim is the rendered <name>-backup: a schema cannot compare a claim name with the cluster's name, nor follow the restore's default destination",
+	"comments-only":                         "an input with no document: the schema describes one document",
+	"duplicate-cluster":                     "two documents with one name: the schema sees one document at a time",
+	"config-duplicate-option":               "two keys naming one option (max_connections, max-connections): a schema cannot relate arbitrary keys",
+	"resources-request-over-limit":          "a request above its limit: a schema cannot compare two quantities",
+	"buffer-pool-over-limit":                "a buffer pool beside a memory limit: a schema cannot compare two quantities",
+	"buffer-pool-no-room":                   "a buffer pool beside a memory limit: a schema cannot compare two quantities",
+	"storage-size-ten-bytes":                "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (1Gi, 1024Mi)",
+	"memory-limit-too-small":                "a quantity's minimum: a schema can compare numbers, not Kubernetes quantities (512Mi, 0.5Gi)",
+	"primary-not-a-member":                  "the primary's ordinal below spec.replicas: a schema cannot compare two fields",
+	"primary-without-gtid":                  "a primary other than 0 where GTIDs are off, which the version's default decides: a schema cannot follow defaults across fields",
+	"backup-schedule-out-of-range":          "a cron field's ranges, steps and names (minute 61): the schema checks the schedule's shape, the CronJob parser the rest",
+	"backup-timezone-unknown":               "a time zone the tz database does not know: a schema holds no time zone database",
+	"backup-compression-zstd-default-image": "zstd against the default backup image of a flavor and version (and imageRegistry): the schema does not know which images hold zstd",
+	"restore-name-february-30":              "a date that is not in the calendar (February 30): a pattern checks each field's range, not the month's length",
+	"restore-rendered-claim-replicas":       "the restore's claim is the rendered <name>-backup: a schema cannot compare a claim name with the cluster's name, nor follow the restore's default destination",
 }
 
 // Every case of the invalid corpus that a JSON Schema can express fails the

@@ -49,11 +49,27 @@ func validateBackupRestore(c *MySQLCluster) field.ErrorList {
 	var errs field.ErrorList
 	if b := s.Backup; b != nil {
 		errs = append(errs, validateBackup(b, p.Child("backup"))...)
+		errs = append(errs, validateZstd(s, p.Child("backup", "compression"))...)
 	}
 	if r := s.Restore; r != nil {
 		errs = append(errs, validateRestore(c, p.Child("restore"))...)
 	}
 	return errs
+}
+
+// validateZstd refuses zstd with a default backup image that has no zstd
+// CLI (the MariaDB images, the Percona 8.4 and 5.7 ones): the Job would fail
+// at its first run. A backupImage of the user's own is trusted to have it.
+func validateZstd(s *ClusterSpec, p *field.Path) field.ErrorList {
+	r, ok := LookupRelease(s.Flavor, s.Version)
+	if s.Backup.Compression != CompressionZstd || !ok || r.BackupZstd {
+		return nil
+	}
+	if s.BackupImage != r.BackupImage && (s.ImageRegistry == "" || s.BackupImage != Mirrored(s.ImageRegistry, r.BackupImage)) {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(p, CompressionZstd, fmt.Sprintf(
+		"the default backup image %s has no zstd: use gzip or none, or set backupImage to an image with zstd", r.BackupImage))}
 }
 
 func validateBackup(b *Backup, p *field.Path) field.ErrorList {
