@@ -24,17 +24,24 @@ func FuzzWriters(f *testing.F) {
 		if !utf8.ValidString(key) {
 			t.Skip()
 		}
-		tree := &Tree{Root: Map{
-			{"apiVersion", "v1"},
-			{"data", Map{{"a", s}, {"b", s + "\n"}, {"c", "#!/bin/sh\n" + s + "\n"}}},
-			{"kind", "ConfigMap"},
-			{"metadata", Map{{"annotations", Map{{key, s}}}, {"labels", Map{{"x", s}}}, {"name", "n"}}},
-			{"spec", Map{{"items", []any{s, Map{{"deep", Map{{"deeper", []any{s}}}}}}}}},
-		}}
-		for _, m := range []Map{tree.Root, tree.Root.Get("metadata").(Map)} {
-			sortPairs(m)
-		}
-		sortPairs(tree.Root.Get("metadata").(Map).Get("annotations").(Map))
+		tree := writersTree(s, key)
 		checkAll(t, "fuzzed", []*Tree{tree})
 	})
+}
+
+// writersTree holds s as a key and as values at several depths, in a
+// sequence and as a block.
+func writersTree(s, key string) *Tree {
+	tree := &Tree{Root: Map{
+		{"apiVersion", "v1"},
+		{"data", Map{{"a", s}, {"b", s + "\n"}, {"c", "#!/bin/sh\n" + s + "\n"}}},
+		{"kind", "ConfigMap"},
+		{"metadata", Map{{"annotations", Map{{key, s}}}, {"labels", Map{{"x", s}}}, {"name", "n"}}},
+		{"spec", Map{{"items", []any{s, Map{{"deep", Map{{"deeper", []any{s}}}}}}}}},
+	}}
+	for _, m := range []Map{tree.Root, tree.Root.Get("metadata").(Map)} {
+		sortPairs(m)
+	}
+	sortPairs(tree.Root.Get("metadata").(Map).Get("annotations").(Map))
+	return tree
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	yaml "go.yaml.in/yaml/v2"
-
 	"github.com/mysqlgen/mysqlgen/internal/parallel"
 )
 
@@ -89,7 +87,7 @@ func (w *yamlWriter) document(t *Tree) ([]byte, error) {
 	if w.yaml.write(t.Root) {
 		return w.keep(w.yaml.buf.Bytes()), nil
 	}
-	out, err := yaml.Marshal(ordered(t.Root))
+	out, err := marshalFallback(t.Root)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s %s: %w", t.Kind(), t.Name(), err)
 	}

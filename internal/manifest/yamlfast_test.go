@@ -183,3 +183,18 @@ func TestEncodeBatchInOrder(t *testing.T) {
 		t.Error("a parallel batch differs from its objects encoded one by one")
 	}
 }
+
+// A document the fast writer declines (here for a key holding a line
+// break) goes to yaml/v2, which must never be handed a string with another
+// line break: those come back as one double-quoted line each, keys and
+// values, at any depth. A string that holds the placeholders' stem stays
+// as it is.
+func TestFallbackOtherBreaks(t *testing.T) {
+	for _, s := range []string{"\n\u2029", "a\u2028b", "x\ry", "\u0085", "zqoddn0z\u2029", "\n\u2029zqoddn"} {
+		tree := writersTree(s, "k\n"+s)
+		if _, ok := writeFast(tree.Root, newWriterCache()); ok {
+			t.Fatalf("%q: the fast writer took the document; the test needs one it declines", s)
+		}
+		checkAll(t, fmt.Sprintf("fallback %q", s), []*Tree{tree})
+	}
+}
