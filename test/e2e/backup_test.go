@@ -54,7 +54,7 @@ func backupMB() int {
 }
 
 func TestBackup(t *testing.T) {
-	runBackup(t, "  flavor: mariadb\n  version: \"10.11\"\n")
+	runBackup(t, "  flavor: mariadb\n  version: \"10.11\"\n", "gzip")
 }
 
 // TestBackupMySQLDialect runs the same proof with the MySQL 5.7 render
@@ -81,10 +81,12 @@ func TestBackupMySQLDialect(t *testing.T) {
               env:
               - name: MYSQLGEN_BACKUP_PRIVILEGES
                 value: RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT, SLAVE MONITOR
-`)
+`, "none")
 }
 
-func runBackup(t *testing.T, base string) {
+// runBackup runs the proof on a cluster of the base spec; the backups to
+// S3 use the given compression (the claim's, the default gzip).
+func runBackup(t *testing.T, base, s3Compression string) {
 	requireHost(t)
 	bin, err := buildMysqlgen()
 	if !check(t, "backup: build mysqlgen", err) {
@@ -95,7 +97,7 @@ func runBackup(t *testing.T, base string) {
 		return
 	}
 	defer s3.stop()
-	b := &backupRun{t: t, bin: bin, base: base, s3: s3}
+	b := &backupRun{t: t, bin: bin, base: base, s3: s3, s3Compression: s3Compression}
 	b.run()
 }
 
@@ -105,8 +107,10 @@ type backupRun struct {
 	bin  string
 	base string
 	s3   *s3Server
-	src  *suite
-	fill string // CHECKSUM TABLE e2e.fill on the source
+	// s3Compression is spec.backup.compression of the S3 backups.
+	s3Compression string
+	src           *suite
+	fill          string // CHECKSUM TABLE e2e.fill on the source
 }
 
 func (b *backupRun) s3Spec() string {
@@ -128,7 +132,7 @@ func (b *backupRun) run() {
 	if !check(t, "backup: a spec with spec.backup.pvc renders a CronJob and a claim", firstErr(err, b.renderedBackup(mPVC, true))) {
 		return
 	}
-	mS3, err := b.render("  backup:\n    schedule: \"0 3 * * *\"\n    s3:\n" + b.s3Spec())
+	mS3, err := b.render("  backup:\n    schedule: \"0 3 * * *\"\n    compression: " + b.s3Compression + "\n    s3:\n" + b.s3Spec())
 	if !check(t, "backup: a spec with spec.backup.s3 renders a CronJob with the tools init container", firstErr(err, b.renderedBackup(mS3, false))) {
 		return
 	}
@@ -405,7 +409,8 @@ func (b *backupRun) backupWhileWriting(dest, cronJob string) (string, map[string
 		"gtid %q binlog %s %s, %d of %d writes at or before it", man["gtid"], man["binlog_file"], man["binlog_pos"], during, len(writes)))
 	raw, _ := strconv.ParseFloat(man["raw_size"], 64)
 	size, _ := strconv.ParseFloat(man["size"], 64)
-	figure("backup %s: %.1f MB stream (%.1f MB gzip -1) in %.1f s (pod start to exit): %.1f MB/s", dest, raw/1e6, size/1e6, secs, raw/1e6/secs)
+	figure("backup %s: %.1f MB stream (%.1f MB stored, compression %s) in %.1f s (pod start to exit): %.1f MB/s",
+		dest, raw/1e6, size/1e6, man["compression"], secs, raw/1e6/secs)
 	b.tarBaseline(dest)
 	man["_want_max_id"] = strconv.Itoa(wantMaxID(maxBefore, writes, seq))
 	return name[1], man
