@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mysqlgen/mysqlgen/internal/manifest"
 )
 
 // Main runs the command line and exits with its status; it is the only place
@@ -98,6 +100,26 @@ kustomize generator (see mysqlgen krm --help); at a terminal it prints this help
 		newKRMCommand(s),
 	)
 	return root
+}
+
+// writeObjects writes objects the commands make beside the render (the
+// Secret, the listing Job) as YAML documents, built into trees as the
+// render's are, and only once all of them are built.
+func writeObjects(w io.Writer, objs []manifest.Object) error {
+	b := manifest.NewBuilder()
+	trees := make([]*manifest.Tree, 0, len(objs))
+	for _, o := range objs {
+		t, err := b.Build(o)
+		if err != nil {
+			return err
+		}
+		trees = append(trees, t)
+	}
+	out, err := manifest.YAML(trees)
+	if err != nil {
+		return err
+	}
+	return writeAll(w, bytes.NewBuffer(out))
 }
 
 // writeAll writes a complete output at once, so that a failure part-way

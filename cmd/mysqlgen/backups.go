@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -32,24 +31,15 @@ after it ends. spec.patches are not applied to it.`,
 			if err != nil {
 				return err
 			}
-			b := manifest.NewBuilder()
-			var trees []*manifest.Tree
+			var jobs []manifest.Object
 			for _, d := range docs {
 				job := render.BackupListJob(d.Cluster)
 				if job == nil {
 					return fmt.Errorf("%s: cluster %s has no spec.backup: there is no destination to list", d.Source, d.Cluster.Metadata.Name)
 				}
-				t, err := b.Build(job)
-				if err != nil {
-					return err
-				}
-				trees = append(trees, t)
+				jobs = append(jobs, job)
 			}
-			out, err := manifest.YAML(trees)
-			if err != nil {
-				return err
-			}
-			return writeAll(s.out, bytes.NewBuffer(out))
+			return writeObjects(s.out, jobs)
 		},
 	}
 	in.register(cmd)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"fmt"
 	"maps"
@@ -106,8 +105,7 @@ func runSecret(s streams, flags *secretFlags, args []string) error {
 		return err
 	}
 	rotate := splitKeys(flags.rotate)
-	b := manifest.NewBuilder()
-	var trees []*manifest.Tree
+	var secrets []manifest.Object
 	for _, p := range plans {
 		secret, report, err := makeSecret(p, existing[p.cluster.Spec.Credentials.SecretName], rotate)
 		if err != nil {
@@ -116,17 +114,9 @@ func runSecret(s streams, flags *secretFlags, args []string) error {
 		if flags.existing != "" || len(rotate) > 0 {
 			fmt.Fprintln(s.err, report)
 		}
-		t, err := b.Build(secret)
-		if err != nil {
-			return err
-		}
-		trees = append(trees, t)
+		secrets = append(secrets, secret)
 	}
-	out, err := manifest.YAML(trees)
-	if err != nil {
-		return err
-	}
-	return writeAll(s.out, bytes.NewBuffer(out))
+	return writeObjects(s.out, secrets)
 }
 
 // secretKeysOf are the keys a cluster's credentials Secret holds: the
