@@ -315,6 +315,8 @@ func withRestore(c *cluster, t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 	return t
 }
 
+// Volumes and env both the members and the backup Job have.
+
 func claimVolume(name, claim string, readOnly bool) corev1.Volume {
 	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
 		PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim, ReadOnly: readOnly},

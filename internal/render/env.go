@@ -35,11 +35,7 @@ func scriptEnv(c *cluster) []corev1.EnvVar {
 	}
 	vars = append(vars, tlsEnv(c)...)
 	slices.SortFunc(vars, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	env := make([]corev1.EnvVar, 0, len(vars))
-	for _, v := range vars {
-		env = append(env, corev1.EnvVar{Name: v[0], Value: v[1]})
-	}
-	return env
+	return plainEnv(vars)
 }
 
 // primary is the ordinal that takes writes: spec.primary, 0 when unset.

@@ -165,26 +165,20 @@ func mounts(names ...string) []corev1.VolumeMount {
 }
 
 func makeVolumes(c *cluster) []corev1.Volume {
-	emptyDir := func(name string) corev1.Volume {
-		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
-	}
 	return append([]corev1.Volume{
 		{Name: volumeConfig, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: c.name(configSuffix)},
 			DefaultMode:          ptr.To[int32](0o444),
 		}}},
-		{Name: volumeScripts, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: c.name(scriptsSuffix)},
-			DefaultMode:          ptr.To[int32](0o555),
-		}}},
+		scriptsVolume(c),
 		// Group-readable: files are root's, fsGroup makes them the mysql group's.
 		{Name: volumeSecret, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName:  c.Spec.Credentials.SecretName,
 			DefaultMode: ptr.To[int32](0o440),
 		}}},
-		emptyDir(volumeGenerated),
-		emptyDir(volumeRun),
-		emptyDir(volumeTmp),
+		emptyDirVolume(volumeGenerated),
+		emptyDirVolume(volumeRun),
+		emptyDirVolume(volumeTmp),
 	}, tlsVolumes(c)...)
 }
 
