@@ -62,26 +62,7 @@ func TestBackup(t *testing.T) {
 // TestMySQLDialect explains. Without GTIDs the backup's point is the
 // primary's binary log position in its manifest.
 func TestBackupMySQLDialect(t *testing.T) {
-	runBackup(t, `  flavor: mysql
-  version: "5.7"
-  config:
-    loose-master-info-repository: TABLE
-    loose-relay-log-info-repository: TABLE
-  patches:
-  - patch: |
-      apiVersion: apps/v1
-      kind: StatefulSet
-      metadata:
-        name: mysql
-      spec:
-        template:
-          spec:
-            initContainers:
-            - name: init-mysql
-              env:
-              - name: MYSQLGEN_BACKUP_PRIVILEGES
-                value: RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT, SLAVE MONITOR
-`, "none")
+	runBackup(t, mysql57Spec, "none")
 }
 
 // runBackup runs the proof on a cluster of the base spec; the backups to

@@ -63,7 +63,12 @@ func TestMariaDB(t *testing.T) {
 //     MONITOR and SLAVE MONITOR, so a spec patch adds SLAVE MONITOR to the
 //     backup user's grant list for this run.
 func TestMySQLDialect(t *testing.T) {
-	runSuite(t, "mysql57", `  flavor: mysql
+	runSuite(t, "mysql57", mysql57Spec)
+}
+
+// mysql57Spec is the MySQL 5.7 render with the changes TestMySQLDialect
+// explains; TestBackupMySQLDialect backs it up.
+const mysql57Spec = `  flavor: mysql
   version: "5.7"
   config:
     loose-master-info-repository: TABLE
@@ -82,8 +87,7 @@ func TestMySQLDialect(t *testing.T) {
               env:
               - name: MYSQLGEN_BACKUP_PRIVILEGES
                 value: RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT, SLAVE MONITOR
-`)
-}
+`
 
 var (
 	buildOnce sync.Once

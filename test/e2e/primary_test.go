@@ -170,21 +170,7 @@ func (s *suite) switchover(label string, to int, order []int, n int) {
 	lost := 0
 	var errs []string
 	for ord := 0; ord < n; ord++ {
-		var have map[string]bool
-		waitFor(60*time.Second, func() bool {
-			rows, err := s.rootSQL(ord, fmt.Sprintf("SELECT v FROM e2e.t WHERE v LIKE '%s-sw%d-%%'", c.id, to))
-			have = map[string]bool{}
-			for _, r := range strings.Split(rows, "\n") {
-				have[r] = true
-			}
-			return err == nil && len(have) >= len(acked)
-		})
-		missing := 0
-		for _, v := range acked {
-			if !have[v] {
-				missing++
-			}
-		}
+		missing := s.missingOn(ord, fmt.Sprintf("%s-sw%d-%%", c.id, to), acked)
 		lost = max(lost, missing)
 		if missing > 0 {
 			errs = append(errs, fmt.Sprintf("%s lacks %d of %d acknowledged writes", s.pod(ord), missing, len(acked)))
@@ -315,22 +301,7 @@ func (s *suite) failover(label string, n int) {
 	acked, refused := w.finish()
 	lost := 0
 	for ord := 0; ord < n; ord++ {
-		have := map[string]bool{}
-		waitFor(60*time.Second, func() bool { // the last writes may still be on their way
-			rows, err := s.rootSQL(ord, fmt.Sprintf("SELECT v FROM e2e.t WHERE v LIKE '%s-fo-%%'", c.id))
-			have = map[string]bool{}
-			for _, r := range strings.Split(rows, "\n") {
-				have[r] = true
-			}
-			return err == nil && len(have) >= len(acked)
-		})
-		missing := 0
-		for _, v := range acked {
-			if !have[v] {
-				missing++
-			}
-		}
-		lost = max(lost, missing)
+		lost = max(lost, s.missingOn(ord, c.id+"-fo-%", acked))
 	}
 	check(t, fmt.Sprintf("%s: the %d writes acknowledged around the failover are on every member", label, len(acked)), expect(lost == 0, "%d missing", lost))
 	var errs []string
@@ -350,4 +321,26 @@ func (s *suite) failover(label string, n int) {
 	}
 	s.noErrantGTIDs(label, n)
 	s.verify(label, n)
+}
+
+// missingOn counts the acknowledged writes (values matching the LIKE
+// pattern) member ord lacks, after waiting up to a minute for the last of
+// them, which may still be on their way.
+func (s *suite) missingOn(ord int, pattern string, acked []string) int {
+	have := map[string]bool{}
+	waitFor(60*time.Second, func() bool {
+		rows, err := s.rootSQL(ord, "SELECT v FROM e2e.t WHERE v LIKE "+sqlString(pattern))
+		have = map[string]bool{}
+		for _, r := range strings.Split(rows, "\n") {
+			have[r] = true
+		}
+		return err == nil && len(have) >= len(acked)
+	})
+	missing := 0
+	for _, v := range acked {
+		if !have[v] {
+			missing++
+		}
+	}
+	return missing
 }
