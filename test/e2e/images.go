@@ -264,7 +264,7 @@ var hostTools = map[string]string{}
 
 // requiredTools are the host commands the simulator and the stand-ins need.
 var requiredTools = []string{"mariadbd", "mariadb", "mariadb-admin", "mariadb-install-db", "mariabackup", "mbstream",
-	"socat", "nsenter", "setpriv", "env", "ip", "useradd", "groupadd", "rclone", "gzip", "zstd"}
+	"socat", "nsenter", "setpriv", "env", "ip", "useradd", "groupadd", "rclone", "gzip", "zstd", "openssl"}
 
 // findHostTools resolves requiredTools, reporting every missing one.
 func findHostTools() error {
@@ -285,7 +285,7 @@ func findHostTools() error {
 		hostTools[n] = p
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing host commands: %s (install mariadb-server-core mariadb-client mariadb-backup socat rclone zstd)", strings.Join(missing, ", "))
+		return fmt.Errorf("missing host commands: %s (install mariadb-server-core mariadb-client mariadb-backup socat rclone zstd openssl)", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ var tlsFlags = []string{"--ssl", "--ssl-ca=" + tlsDir + "/ca.crt", "--ssl-verify
 type pki struct{ dir string }
 
 func (k pki) run(args ...string) error {
-	cmd := exec.Command("openssl", args...)
+	cmd := exec.Command(hostTools["openssl"], args...)
 	cmd.Dir = k.dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
