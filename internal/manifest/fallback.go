@@ -16,7 +16,11 @@ import (
 // in a document the fast writer declined for a key holding a line break).
 // Each such string, key or value, is swapped for a word yaml/v2 writes
 // bare, and the word in its output for the string's one double-quoted
-// line, which reads back exactly at any indentation.
+// line, which reads back exactly at any indentation. A key whose quoted
+// line is longer than libyaml's simple keys (128) gets a word as long, so
+// that yaml/v2 writes it as an explicit "? " key, as it does every long
+// key: a reader takes an implicit key of more than 1024 characters for an
+// error (FuzzWriters found a 1,100-character key).
 func marshalFallback(root Map) ([]byte, error) {
 	var all, odd []string
 	collectStrings(root, &all)
@@ -72,15 +76,22 @@ func collectStrings(v any, all *[]string) {
 	}
 }
 
+// simpleKeyMax is the longest key libyaml's emitter writes as an implicit
+// ("key: value") key; a longer one is written "? key".
+const simpleKeyMax = 128
+
 // swapOdd copies v with each string holding another line break replaced
-// by the word stem+"n"+k+"z" (no word is a part of another), recorded in
-// words.
+// by the word stem+"n"+k+"z" (no word is a part of another; a long key's
+// word is padded with x past simpleKeyMax), recorded in words.
 func swapOdd(v any, stem string, words map[string]string) any {
-	word := func(s string) string {
+	word := func(s string, key bool) string {
 		if !hasOtherBreak(s) {
 			return s
 		}
 		w := stem + "n" + strconv.Itoa(len(words)) + "z"
+		if key && len(doubleQuoted(s)) > simpleKeyMax {
+			w += strings.Repeat("x", simpleKeyMax)
+		}
 		words[w] = s
 		return w
 	}
@@ -88,7 +99,7 @@ func swapOdd(v any, stem string, words map[string]string) any {
 	case Map:
 		m := make(Map, len(t))
 		for i, p := range t {
-			m[i] = Pair{Key: word(p.Key), Value: swapOdd(p.Value, stem, words)}
+			m[i] = Pair{Key: word(p.Key, true), Value: swapOdd(p.Value, stem, words)}
 		}
 		return m
 	case []any:
@@ -98,7 +109,7 @@ func swapOdd(v any, stem string, words map[string]string) any {
 		}
 		return l
 	case string:
-		return word(t)
+		return word(t, false)
 	}
 	return v
 }

@@ -190,7 +190,9 @@ func TestEncodeBatchInOrder(t *testing.T) {
 // values, at any depth. A string that holds the placeholders' stem stays
 // as it is.
 func TestFallbackOtherBreaks(t *testing.T) {
-	for _, s := range []string{"\n\u2029", "a\u2028b", "x\ry", "\u0085", "zqoddn0z\u2029", "\n\u2029zqoddn"} {
+	long := strings.Repeat("a", 1100) // past the 1024 characters of an implicit key
+	for _, s := range []string{"\n\u2029", "a\u2028b", "x\ry", "\u0085", "zqoddn0z\u2029", "\n\u2029zqoddn",
+		long + "\u2028", strings.Repeat("é", 70) + "\r", long[:120] + "\u2029"} {
 		tree := writersTree(s, "k\n"+s)
 		if _, ok := writeFast(tree.Root, newWriterCache()); ok {
 			t.Fatalf("%q: the fast writer took the document; the test needs one it declines", s)
