@@ -52,6 +52,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzKRM$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
 	$(GO) test ./cmd/mysqlgen -run '^$$' -fuzz '^FuzzUnicode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
 	$(GO) test ./internal/manifest -run '^$$' -fuzz '^FuzzWriters$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
+	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzAccountsFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
 
 bench: ## Go benchmarks, then whole-process timings of the built binary (hack/bench.sh)
 	$(GO) test ./cmd/mysqlgen -run '^$$' -bench . -benchmem -count 5
