@@ -10,9 +10,11 @@
 # Environment, besides common.sh's: MYSQLGEN_BACKUP_SOURCE (replica|primary),
 # MYSQLGEN_BACKUP_COMPRESSION (none|gzip|zstd), MYSQLGEN_BACKUP_KEEP and
 # MYSQLGEN_BACKUP_MAX_AGE_DAYS (0 = no limit), MYSQLGEN_REPLICAS,
-# MYSQLGEN_STATEFULSET; the destination: MYSQLGEN_BACKUP_DIR (a volume), or
-# MYSQLGEN_S3_ENDPOINT, _BUCKET, _PREFIX, _REGION, MYSQLGEN_RCLONE and the
-# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the bucket.
+# MYSQLGEN_STATEFULSET and MYSQLGEN_SERVICE (as rendered), MYSQLGEN_CRONJOB
+# and MYSQLGEN_JOB_NAME (see renamed_members); the destination:
+# MYSQLGEN_BACKUP_DIR (a volume), or MYSQLGEN_S3_ENDPOINT, _BUCKET, _PREFIX,
+# _REGION, MYSQLGEN_RCLONE and the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+# of the bucket.
 #
 # Layout under the destination's root: <name>/backup.xbstream[.gz|.zst] and
 # <name>/mysqlgen-backup.txt, the manifest, written last, after the stored
@@ -23,6 +25,24 @@
 # A Job's pod has neither the members' generated files nor their data
 # volume; clone-mysql, which runs this for a restore, has both.
 : "${MYSQLGEN_GENERATED_DIR:=/tmp}" "${MYSQLGEN_DATA_ROOT:=/tmp}"
+
+# renamed_members: a kustomize namePrefix or nameSuffix renames the
+# StatefulSet, its Service and the CronJob alike, but no value in an env.
+# The Job controller names a Job <cronjob>-<n> and labels its pod with it
+# (MYSQLGEN_JOB_NAME; a manual run, `kubectl create job --from=cronjob/<cronjob>
+# <cronjob>-<word>`, is named the same way), so what surrounds the rendered
+# CronJob name MYSQLGEN_CRONJOB in it, less the last "-<n>", is what
+# surrounds the rendered cluster name in the members' names.
+renamed_members() {
+  local job="${MYSQLGEN_JOB_NAME:-}" cj="${MYSQLGEN_CRONJOB:-}" prefix suffix
+  [[ -n "$job" && -n "$cj" && "$job" == *"$cj"-* ]] || return 0
+  prefix="${job%%"$cj"-*}"
+  suffix="${job#*"$cj"}"
+  suffix="${suffix%-*}"
+  MYSQLGEN_STATEFULSET="$prefix${MYSQLGEN_STATEFULSET:?}$suffix"
+  MYSQLGEN_SERVICE="$prefix${MYSQLGEN_SERVICE:?}$suffix"
+}
+renamed_members
 # shellcheck source-path=SCRIPTDIR
 source "${0%/*}/common.sh"
 

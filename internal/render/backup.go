@@ -130,12 +130,13 @@ func makeBackupPodTemplate(c *cluster, labels map[string]string) corev1.PodTempl
 // mounts neither, and backup.sh keeps its files in /tmp when they are unset.
 func backupEnv(c *cluster) []corev1.EnvVar {
 	b := c.Spec.Backup
-	return plainEnv([][2]string{
+	return append(plainEnv([][2]string{
 		{"MYSQLGEN_BACKUP_COMPRESSION", b.Compression},
 		{"MYSQLGEN_BACKUP_KEEP", fmt.Sprint(*b.Retention.Count)},
 		{"MYSQLGEN_BACKUP_MAX_AGE_DAYS", fmt.Sprint(*b.Retention.MaxAgeDays)},
 		{"MYSQLGEN_BACKUP_PORT", fmt.Sprint(portBackup)},
 		{"MYSQLGEN_BACKUP_SOURCE", b.Source},
+		{"MYSQLGEN_CRONJOB", c.name(backupSuffix)},
 		{"MYSQLGEN_DIALECT", c.release.Dialect},
 		{"MYSQLGEN_FLAVOR", c.Spec.Flavor},
 		{"MYSQLGEN_GTID", onOff(*c.Spec.Replication.GTID)},
@@ -144,8 +145,17 @@ func backupEnv(c *cluster) []corev1.EnvVar {
 		{"MYSQLGEN_SECRET_DIR", pathSecret},
 		{"MYSQLGEN_SERVICE", c.Metadata.Name},
 		{"MYSQLGEN_STATEFULSET", c.Metadata.Name},
-	})
+	}), jobNameEnv)
 }
+
+// jobNameEnv is the Job's name, which the Job controller puts on its pods'
+// label (Kubernetes 1.27 and later). A kustomize namePrefix or nameSuffix
+// renames the CronJob, hence its Jobs, as it renames the StatefulSet and
+// its Service, but no string in an env: backup.sh finds the members' names
+// from what surrounds MYSQLGEN_CRONJOB in it.
+var jobNameEnv = corev1.EnvVar{Name: "MYSQLGEN_JOB_NAME", ValueFrom: &corev1.EnvVarSource{
+	FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.labels['" + batchv1.JobNameLabel + "']"},
+}}
 
 // destinationEnv names where backups are: the claim's mount, or the bucket
 // with rclone and the credentials (from the user's Secret, never in a

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,8 @@ func TestKustomizeNames(t *testing.T) {
 	if !check(t, "kustomize: build mysqlgen", err) {
 		return
 	}
-	out, err := renderSpec(t, bin, "  flavor: mariadb\n  version: \"10.11\"\n  replicas: 2\n")
+	out, err := renderSpec(t, bin, "  flavor: mariadb\n  version: \"10.11\"\n  replicas: 2\n"+
+		"  backup:\n    schedule: \"0 3 * * *\"\n    pvc:\n      size: 1Gi\n")
 	if !check(t, "kustomize: mysqlgen render exits 0", err) {
 		return
 	}
@@ -56,4 +58,23 @@ func TestKustomizeNames(t *testing.T) {
 	ord := c.endpoint("team-mysql-primary")
 	check(t, "kustomize: the team-mysql-primary Service selects team-mysql-0 (by pod index), not a replica",
 		expect(ord == 0, "selects ordinal %d", ord))
+	renamedBackup(t, c)
+}
+
+// renamedBackup runs the renamed CronJob's pod, whose env still holds the
+// rendered names: backup.sh finds the members' from its Job's name, backs
+// up team-mysql-1 and writes into the renamed claim.
+func renamedBackup(t *testing.T, c *cluster) {
+	code, j, err := c.runJob("team-mysql-backup", nil, 10*time.Minute)
+	if !check(t, "kustomize: the team-mysql-backup CronJob's pod exits 0", firstErr(err, expect(code == 0, "exit %d: %s", code, tail(j.logs("backup"), 800)))) {
+		return
+	}
+	logs := j.logs("backup")
+	name := "none"
+	if m := regexp.MustCompile(`backup (\d{8}T\d{6}Z) complete`).FindStringSubmatch(logs); m != nil {
+		name = m[1]
+	}
+	check(t, "kustomize: the backup came from team-mysql-1.team-mysql, the replica, into the team-mysql-backup claim",
+		expect(strings.Contains(logs, "backing up team-mysql-1.team-mysql (replica)") &&
+			fileExists(filepath.Join(c.pvcDir("team-mysql-backup"), name, manifestTxt)), "%s", tail(logs, 800)))
 }

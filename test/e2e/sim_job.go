@@ -4,12 +4,14 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -41,7 +43,15 @@ func (c *cluster) startJob(cronJob string, args []string) (*job, error) {
 	c.mu.Lock()
 	c.jobs++
 	n := c.jobs
-	name := fmt.Sprintf("%s-%d-%s", cronJob, 29000000+n, c.id[:5])
+	jobName := fmt.Sprintf("%s-%d", cronJob, 29000000+n)
+	// The Job controller's labels on its pods (Kubernetes 1.27 and later).
+	tmpl.Labels = maps.Clone(tmpl.Labels)
+	if tmpl.Labels == nil {
+		tmpl.Labels = map[string]string{}
+	}
+	tmpl.Labels[batchv1.JobNameLabel] = jobName
+	tmpl.Labels["job-name"] = jobName
+	name := jobName + "-" + c.id[:5]
 	p := c.newPodFrom(jobOrdinalBase+n%100, name, tmpl)
 	p.job = true
 	c.mu.Unlock()
