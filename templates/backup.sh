@@ -28,19 +28,29 @@
 
 # renamed_members: a kustomize namePrefix or nameSuffix renames the
 # StatefulSet, its Service and the CronJob alike, but no value in an env.
-# The Job controller names a Job <cronjob>-<n> and labels its pod with it
-# (MYSQLGEN_JOB_NAME; a manual run, `kubectl create job --from=cronjob/<cronjob>
-# <cronjob>-<word>`, is named the same way), so what surrounds the rendered
-# CronJob name MYSQLGEN_CRONJOB in it, less the last "-<n>", is what
-# surrounds the rendered cluster name in the members' names.
+# The Job's name (MYSQLGEN_JOB_NAME, from the label the Job controller puts
+# on its pods) is the CronJob's and "-<n>" (or "-<word>", made by hand), so
+# what precedes the rendered CronJob name MYSQLGEN_CRONJOB in it precedes
+# the cluster's name in the members', and what follows it, less one or more
+# "-<word>", follows it. Each candidate, longest first, is kept when a
+# member's name resolves (the headless Service publishes every pod); none
+# resolving leaves the rendered names.
 renamed_members() {
-  local job="${MYSQLGEN_JOB_NAME:-}" cj="${MYSQLGEN_CRONJOB:-}" prefix suffix
-  [[ -n "$job" && -n "$cj" && "$job" == *"$cj"-* ]] || return 0
-  prefix="${job%%"$cj"-*}"
+  local job="${MYSQLGEN_JOB_NAME:-}" cj="${MYSQLGEN_CRONJOB:-}" prefix suffix k sts svc
+  [[ -n "$job" && -n "$cj" && "$job" == *"$cj"* ]] || return 0
+  prefix="${job%%"$cj"*}"
   suffix="${job#*"$cj"}"
-  suffix="${suffix%-*}"
-  MYSQLGEN_STATEFULSET="$prefix${MYSQLGEN_STATEFULSET:?}$suffix"
-  MYSQLGEN_SERVICE="$prefix${MYSQLGEN_SERVICE:?}$suffix"
+  while :; do
+    sts="$prefix${MYSQLGEN_STATEFULSET:?}$suffix" svc="$prefix${MYSQLGEN_SERVICE:?}$suffix"
+    for ((k = 0; k < ${MYSQLGEN_REPLICAS:-1}; k++)); do
+      if getent hosts "$sts-$k.$svc" >/dev/null; then
+        MYSQLGEN_STATEFULSET="$sts" MYSQLGEN_SERVICE="$svc"
+        return 0
+      fi
+    done
+    [[ -n "$suffix" ]] || return 0
+    if [[ "$suffix" == *-* ]]; then suffix="${suffix%-*}"; else suffix=""; fi
+  done
 }
 renamed_members
 # shellcheck source-path=SCRIPTDIR
