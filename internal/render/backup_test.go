@@ -103,10 +103,16 @@ func TestBackupCronJob(t *testing.T) {
 		"MYSQLGEN_BACKUP_MAX_AGE_DAYS": "0", "MYSQLGEN_S3_ENDPOINT": "https://s3.example.com:9443", "MYSQLGEN_S3_BUCKET": "bkp",
 		"MYSQLGEN_S3_PREFIX": "db", "MYSQLGEN_S3_REGION": "us-east-1", "MYSQLGEN_RCLONE": "/mysqlgen-tools/rclone",
 		"MYSQLGEN_SECRET_DIR": pathSecret, "MYSQLGEN_PRIMARY_ORDINAL": "0", "MYSQLGEN_FLAVOR": "mysql", "MYSQLGEN_GTID": "ON",
+		"MYSQLGEN_CRONJOB": cj.Name,
 	} {
 		if env[k].Value != v {
 			t.Errorf("%s = %q, want %q", k, env[k].Value, v)
 		}
+	}
+	// The Job's name, which a kustomize namePrefix or nameSuffix changes as
+	// it changes the members' (backup.sh renamed_members).
+	if ref := env["MYSQLGEN_JOB_NAME"].ValueFrom; ref == nil || ref.FieldRef == nil || ref.FieldRef.FieldPath != "metadata.labels['batch.kubernetes.io/job-name']" {
+		t.Errorf("MYSQLGEN_JOB_NAME not from the Job controller's label: %+v", env["MYSQLGEN_JOB_NAME"])
 	}
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
 		if ref := env[k].ValueFrom; ref == nil || ref.SecretKeyRef.Name != "s3-creds" || ref.SecretKeyRef.Key != k {
@@ -121,8 +127,8 @@ func TestBackupCronJob(t *testing.T) {
 		names = append(names, e.Name)
 	}
 	wantNames := []string{"MYSQLGEN_BACKUP_COMPRESSION", "MYSQLGEN_BACKUP_KEEP", "MYSQLGEN_BACKUP_MAX_AGE_DAYS", "MYSQLGEN_BACKUP_PORT",
-		"MYSQLGEN_BACKUP_SOURCE", "MYSQLGEN_DIALECT", "MYSQLGEN_FLAVOR", "MYSQLGEN_GTID", "MYSQLGEN_PRIMARY_ORDINAL", "MYSQLGEN_REPLICAS",
-		"MYSQLGEN_SECRET_DIR", "MYSQLGEN_SERVICE", "MYSQLGEN_STATEFULSET", "MYSQLGEN_RCLONE", "MYSQLGEN_S3_BUCKET", "MYSQLGEN_S3_ENDPOINT",
+		"MYSQLGEN_BACKUP_SOURCE", "MYSQLGEN_CRONJOB", "MYSQLGEN_DIALECT", "MYSQLGEN_FLAVOR", "MYSQLGEN_GTID", "MYSQLGEN_PRIMARY_ORDINAL", "MYSQLGEN_REPLICAS",
+		"MYSQLGEN_SECRET_DIR", "MYSQLGEN_SERVICE", "MYSQLGEN_STATEFULSET", "MYSQLGEN_JOB_NAME", "MYSQLGEN_RCLONE", "MYSQLGEN_S3_BUCKET", "MYSQLGEN_S3_ENDPOINT",
 		"MYSQLGEN_S3_PREFIX", "MYSQLGEN_S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 	if !slices.Equal(names, wantNames) {
 		t.Errorf("backup env names\n got %v\nwant %v", names, wantNames)
