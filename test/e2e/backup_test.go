@@ -664,6 +664,69 @@ func (b *backupRun) retention(first, cut string) {
 		}
 	}
 	check(t, "retention: backup.sh list prints exactly the complete backups", expect(strings.Join(listed, ",") == strings.Join(names, ","), "%v", listed))
+	b.ageRetention(names)
+}
+
+// ageRetention: with maxAgeDays 30 and no count limit (the Job's env edited
+// to what the render writes for spec.backup.retention.maxAgeDays: 30), a
+// run deletes a complete backup named as taken in 2020 and keeps the recent
+// ones and its own.
+func (b *backupRun) ageRetention(recent []string) {
+	t, s := b.t, b.src
+	root := s.c.pvcDir(backupClaim)
+	const old = "20200101T000000Z"
+	if len(recent) == 0 || !check(t, "retention by age: a copy of "+recent[0]+" named "+old,
+		copyBackupDir(filepath.Join(root, recent[0]), filepath.Join(root, old))) {
+		return
+	}
+	time.Sleep(1100 * time.Millisecond) // names are seconds
+	code, j, err := s.c.runJob("mysql-backup", nil, time.Duration(backupMB())*time.Second+10*time.Minute,
+		corev1.EnvVar{Name: "MYSQLGEN_BACKUP_KEEP", Value: "0"}, corev1.EnvVar{Name: "MYSQLGEN_BACKUP_MAX_AGE_DAYS", Value: "30"})
+	if !check(t, "retention by age: the backup exits 0", firstErr(err, expect(code == 0, "exit %d: %s", code, tail(j.logs("backup"), 800)))) {
+		return
+	}
+	logs := j.logs("backup")
+	kept := true
+	for _, n := range recent {
+		kept = kept && fileExists(filepath.Join(root, n, manifestTxt))
+	}
+	m := regexp.MustCompile(`backup (\d{8}T\d{6}Z) complete`).FindStringSubmatch(logs)
+	check(t, "retention by age: maxAgeDays 30 deletes the backup of 2020, keeps the recent ones and the new one",
+		expect(!fileExists(filepath.Join(root, old)) && kept && m != nil && fileExists(filepath.Join(root, m[1], manifestTxt)) &&
+			strings.Contains(logs, "removing "+old+" (older than 30 days)"), "%s", tail(logs, 800)))
+}
+
+// copyBackupDir copies a backup's files into a new directory owned as the
+// original is (the Job's user must be able to delete it).
+func copyBackupDir(src, dst string) error {
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	sys, _ := st.Sys().(*syscall.Stat_t)
+	if sys == nil {
+		return fmt.Errorf("no owner for %s", src)
+	}
+	if err := os.Mkdir(dst, st.Mode().Perm()); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o640); err != nil {
+			return err
+		}
+		if err := os.Chown(filepath.Join(dst, e.Name()), int(sys.Uid), int(sys.Gid)); err != nil {
+			return err
+		}
+	}
+	return os.Chown(dst, int(sys.Uid), int(sys.Gid))
 }
 
 // s3Server is versitygw's posix gateway on 127.0.0.1: buckets are

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -28,7 +29,7 @@ type job struct {
 // startJob starts a pod from the CronJob's jobTemplate as rendered; args,
 // when not nil, replace the first container's (as `kubectl create job
 // --from` and an edit would). The pod joins this cluster's network.
-func (c *cluster) startJob(cronJob string, args []string) (*job, error) {
+func (c *cluster) startJob(cronJob string, args []string, env ...corev1.EnvVar) (*job, error) {
 	cj, ok := c.m.CronJobs[cronJob]
 	if !ok {
 		return nil, fmt.Errorf("no CronJob %q in the rendered output", cronJob)
@@ -39,6 +40,16 @@ func (c *cluster) startJob(cronJob string, args []string) (*job, error) {
 	}
 	if args != nil {
 		tmpl.Spec.Containers[0].Args = args
+	}
+	// env, when given, replaces variables of the first container, as an
+	// edit of the Job would.
+	for _, e := range env {
+		ctr := &tmpl.Spec.Containers[0]
+		i := slices.IndexFunc(ctr.Env, func(v corev1.EnvVar) bool { return v.Name == e.Name })
+		if i < 0 {
+			return nil, fmt.Errorf("CronJob %s sets no %s to replace", cronJob, e.Name)
+		}
+		ctr.Env[i] = e
 	}
 	c.mu.Lock()
 	c.jobs++
@@ -75,8 +86,8 @@ func (j *job) wait(timeout time.Duration) (int, error) {
 func (j *job) logs(container string) string { return j.p.logs(container) }
 
 // runJob runs one Job pod to its end.
-func (c *cluster) runJob(cronJob string, args []string, timeout time.Duration) (int, *job, error) {
-	j, err := c.startJob(cronJob, args)
+func (c *cluster) runJob(cronJob string, args []string, timeout time.Duration, env ...corev1.EnvVar) (int, *job, error) {
+	j, err := c.startJob(cronJob, args, env...)
 	if err != nil {
 		return -1, nil, err
 	}
