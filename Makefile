@@ -25,13 +25,15 @@ $(BIN)/versitygw: tools/versitygw/go.mod tools/versitygw/go.sum
 unit: ## unit, CLI and golden tests
 	$(GO) test -count=1 ./...
 
-lint: $(BIN)/staticcheck ## go vet (with the cluster and e2e tags too), gofmt, staticcheck, -race on the parallel paths, go mod tidy, shellcheck
+lint: $(BIN)/staticcheck ## go vet (with the cluster and e2e tags too), gofmt, staticcheck, -race on the parallel paths, go mod tidy, -update taken everywhere, shellcheck
 	$(GO) vet ./...
 	$(GO) vet -tags cluster,e2e ./test/...
 	@out=$$(gofmt -l cmd templates internal test); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
 	$(BIN)/staticcheck ./...
 	$(GO) test -race -count=1 ./internal/parallel/ ./internal/pipeline/
 	$(GO) test -race -count=1 -run '^(TestRenderBatch|TestRenderStdinAndDirectory)$$' ./cmd/mysqlgen/
+	@# make golden's go test ./... -update needs every test package to take -update (internal/golden).
+	$(GO) test ./... -run '^$$' -update >/dev/null
 	$(GO) mod tidy && git diff --exit-code go.mod go.sum
 	shellcheck --external-sources templates/*.sh hack/*.sh .ci/run
 

@@ -31,7 +31,8 @@ type streams struct {
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := streams{in: stdin, out: stdout, err: stderr}
 	root := newRootCommand(s)
-	root.SetArgs(args)
+	// cobra reads os.Args when given nil: Run's arguments are its own.
+	root.SetArgs(append([]string{}, args...))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

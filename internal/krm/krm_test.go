@@ -13,6 +13,8 @@ import (
 	"github.com/mysqlgen/mysqlgen/internal/output"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
+
+	_ "github.com/mysqlgen/mysqlgen/internal/golden" // registers -update for go test ./... -update
 )
 
 const spec1 = `apiVersion: mysqlgen.dev/v1alpha1

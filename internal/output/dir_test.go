@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mysqlgen/mysqlgen/internal/manifest"
+
+	_ "github.com/mysqlgen/mysqlgen/internal/golden" // registers -update for go test ./... -update
 )
 
 func twoObjects() []*manifest.Tree {

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+
+	_ "github.com/mysqlgen/mysqlgen/internal/golden" // registers -update for go test ./... -update
 )
 
 func TestForCallsEveryIndexOnce(t *testing.T) {

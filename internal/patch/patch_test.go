@@ -16,6 +16,8 @@ import (
 	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/render"
 	"github.com/mysqlgen/mysqlgen/internal/spec"
+
+	_ "github.com/mysqlgen/mysqlgen/internal/golden" // registers -update for go test ./... -update
 )
 
 // rendered is the trees of a cluster's objects.

@@ -7,6 +7,8 @@ import (
 	"github.com/mysqlgen/mysqlgen/internal/manifest"
 	"github.com/mysqlgen/mysqlgen/internal/output"
 	"github.com/mysqlgen/mysqlgen/internal/render"
+
+	_ "github.com/mysqlgen/mysqlgen/internal/golden" // registers -update for go test ./... -update
 )
 
 func run(t *testing.T, specs ...string) ([]*manifest.Tree, []error) {
