@@ -114,9 +114,7 @@ func (d *Deployment) Prepare(t *testing.T, secretName string, pvs int) {
 		}
 		if !classes[class] {
 			classes[class] = true
-			// Static PVs only; no provisioner. Immediate binding, as a local-path class with
-			// pre-made volumes would do.
-			fmt.Fprintf(&b, "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: %s, annotations: %s}\nprovisioner: kubernetes.io/no-provisioner\nreclaimPolicy: Retain\nvolumeBindingMode: Immediate\n", class, annotations)
+			b.WriteString(storageClass(class, annotations))
 		}
 		modesJSON, _ := json.Marshal(modes)
 		for i := 0; i < pvs; i++ {
@@ -171,6 +169,17 @@ spec:
 	}
 }
 
+// storageClass is the class of the pre-made PVs: no provisioner, and WaitForFirstConsumer
+// binding, as kind's default local-path class has. With Immediate binding the scheduler turns a
+// pod away while the PV controller has not yet bound its new claim ("unbound immediate
+// PersistentVolumeClaims") and relies on the claim's update event to retry it; should that
+// retry be lost, the pod waits for the scheduler's five-minute flush of unschedulable pods,
+// past a rollout's timeout. With WaitForFirstConsumer the scheduler picks the PV itself while
+// it places the pod, and nothing waits on that event.
+func storageClass(name, annotations string) string {
+	return fmt.Sprintf("---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: %s, annotations: %s}\nprovisioner: kubernetes.io/no-provisioner\nreclaimPolicy: Retain\nvolumeBindingMode: WaitForFirstConsumer\n", name, annotations)
+}
+
 // prepareClaimObjects adds, for each PersistentVolumeClaim the render holds (spec.backup's
 // claim), one PersistentVolume bound to it by claimRef, and its class if none was made yet.
 func (d *Deployment) prepareClaimObjects(t *testing.T, b *strings.Builder, classes map[string]bool) {
@@ -193,7 +202,7 @@ func (d *Deployment) prepareClaimObjects(t *testing.T, b *strings.Builder, class
 		}
 		if !classes[class] {
 			classes[class] = true
-			fmt.Fprintf(b, "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: %s, annotations: %s}\nprovisioner: kubernetes.io/no-provisioner\nreclaimPolicy: Retain\nvolumeBindingMode: Immediate\n", class, annotations)
+			b.WriteString(storageClass(class, annotations))
 		}
 		modesJSON, _ := json.Marshal(pvc.Spec.AccessModes)
 		fmt.Fprintf(b, `---
@@ -385,6 +394,7 @@ func (d *Deployment) podSummary() string {
 		return err.Error()
 	}
 	var s []string
+	pending := false
 	for _, p := range l.Items {
 		r := "not-ready"
 		if p.Ready() {
@@ -393,10 +403,48 @@ func (d *Deployment) podSummary() string {
 		if p.Metadata.DeletionTimestamp != nil {
 			r = "terminating"
 		}
-		s = append(s, fmt.Sprintf("%s %s/%s on %q", p.Metadata.Name, p.Status.Phase, r, p.Spec.NodeName))
+		line := fmt.Sprintf("%s %s/%s on %q", p.Metadata.Name, p.Status.Phase, r, p.Spec.NodeName)
+		if !p.Ready() {
+			// A wait that times out then says why the pod is stuck (unschedulable, unbound claim...).
+			line += notTrue(p.Status.Conditions)
+		}
+		pending = pending || p.Status.Phase == "Pending" || p.Status.Phase == ""
+		s = append(s, line)
 	}
 	sort.Strings(s)
-	return "pods: " + strings.Join(s, ", ")
+	summary := "pods: " + strings.Join(s, ", ")
+	if pending {
+		summary += "; " + d.claimSummary()
+	}
+	return summary
+}
+
+// notTrue lists the conditions that are not True, with their reasons.
+func notTrue(conds []Condition) string {
+	var s []string
+	for _, c := range conds {
+		if c.Status != "True" {
+			s = append(s, fmt.Sprintf("%s=%s %s: %s", c.Type, c.Status, c.Reason, c.Message))
+		}
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(s, "; ") + "]"
+}
+
+// claimSummary gives the phase of every claim in the namespace, for a pod that waits on one.
+func (d *Deployment) claimSummary() string {
+	var l List[PVC]
+	if err := d.getJSON(&l, "get", "pvc"); err != nil {
+		return err.Error()
+	}
+	var s []string
+	for _, c := range l.Items {
+		s = append(s, fmt.Sprintf("%s %s %s", c.Metadata.Name, c.Status.Phase, c.Spec.VolumeName))
+	}
+	sort.Strings(s)
+	return "claims: " + strings.Join(s, ", ")
 }
 
 func (d *Deployment) selector() string {
