@@ -358,7 +358,8 @@ func (d *Deployment) WaitRolledOut(t *testing.T, replicas int32, timeout time.Du
 	t.Helper()
 	t0 := time.Now()
 	var s StatefulSet
-	d.c.WaitFor(t, d.ctx, fmt.Sprintf("StatefulSet %s %d/%d Ready", d.Name, replicas, replicas), timeout, func() (bool, string) {
+	what := fmt.Sprintf("StatefulSet %s %d/%d Ready", d.Name, replicas, replicas)
+	err := d.c.Poll(d.ctx, timeout, func() (bool, string) {
 		var err error
 		s, err = d.GetSTS(t)
 		if err != nil {
@@ -371,6 +372,10 @@ func (d *Deployment) WaitRolledOut(t *testing.T, replicas int32, timeout time.Du
 			st.AvailableReplicas == replicas && st.UpdatedReplicas == replicas && st.CurrentRevision == st.UpdateRevision
 		return ok, status + "; " + d.podSummary()
 	})
+	if err != nil {
+		// The claims are listed once, on failure, not at every poll: a pod may wait on one.
+		t.Fatalf("timed out after %s waiting for %s: %v; %s", timeout, what, err, d.claimSummary())
+	}
 	t.Logf("check StatefulSet %s %d/%d Ready: OK after %s (revision %s)", d.Name, replicas, replicas, since(t0), s.Status.UpdateRevision)
 	return s
 }
@@ -394,7 +399,6 @@ func (d *Deployment) podSummary() string {
 		return err.Error()
 	}
 	var s []string
-	pending := false
 	for _, p := range l.Items {
 		r := "not-ready"
 		if p.Ready() {
@@ -408,15 +412,10 @@ func (d *Deployment) podSummary() string {
 			// A wait that times out then says why the pod is stuck (unschedulable, unbound claim...).
 			line += notTrue(p.Status.Conditions)
 		}
-		pending = pending || p.Status.Phase == "Pending" || p.Status.Phase == ""
 		s = append(s, line)
 	}
 	sort.Strings(s)
-	summary := "pods: " + strings.Join(s, ", ")
-	if pending {
-		summary += "; " + d.claimSummary()
-	}
-	return summary
+	return "pods: " + strings.Join(s, ", ")
 }
 
 // notTrue lists the conditions that are not True, with their reasons.
@@ -433,7 +432,7 @@ func notTrue(conds []Condition) string {
 	return " [" + strings.Join(s, "; ") + "]"
 }
 
-// claimSummary gives the phase of every claim in the namespace, for a pod that waits on one.
+// claimSummary gives the phase and volume of every claim in the namespace.
 func (d *Deployment) claimSummary() string {
 	var l List[PVC]
 	if err := d.getJSON(&l, "get", "pvc"); err != nil {
